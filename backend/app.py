@@ -1,0 +1,30 @@
+"""The application factory: it only wires extensions and endpoints together."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from backend.api import register_api
+from backend.api.errors import error_response
+from backend.auth import AuthExtension
+from backend.settings import Settings
+from backend.storage import StorageExtension
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings()
+    app = Flask("backend")
+    # Paths are validated by backend.storage.paths: never let routing rewrite
+    # '//' into '/' behind our back (it would turn a refused path into another one).
+    app.url_map.merge_slashes = False
+    app.extensions["rapydo.settings"] = settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    StorageExtension().init_app(app, settings)
+    AuthExtension().init_app(app, settings)
+    register_api(app)
+    app.register_error_handler(Exception, error_response)
+    return app

@@ -1,0 +1,105 @@
+"""Typed errors shared by every layer.
+
+Storage, auth and workflow code raise these; they know nothing about HTTP.
+`backend/api/errors.py` is the one place that maps them to status codes.
+"""
+
+
+class RapydoError(Exception):
+    """Base class: `message` is safe to show to the client."""
+
+    kind = "error"
+
+    def __init__(self, message: str = ""):
+        super().__init__(message or self.__class__.__doc__ or self.kind)
+        self.message = message or (self.__class__.__doc__ or self.kind).strip()
+
+
+class BadRequest(RapydoError):
+    """The request is malformed."""
+
+    kind = "bad_request"
+
+
+class InvalidPath(BadRequest):
+    """The path is not a valid logical path."""
+
+    kind = "invalid_path"
+
+
+class ChecksumMismatch(BadRequest):
+    """The data does not match the checksum the client sent."""
+
+    kind = "checksum_mismatch"
+
+
+class IncompleteTransfer(BadRequest):
+    """The client sent fewer bytes than announced."""
+
+    kind = "incomplete_transfer"
+
+
+class Unauthorized(RapydoError):
+    """Missing, invalid, expired or revoked credentials."""
+
+    kind = "unauthorized"
+
+
+class PermissionDenied(RapydoError):
+    """The user may not do this."""
+
+    kind = "permission_denied"
+
+
+class OutsideZone(PermissionDenied):
+    """The path lies outside the zone this API serves."""
+
+    kind = "outside_zone"
+
+
+class AccountBanned(PermissionDenied):
+    """Too many failed logins: the account is temporarily banned."""
+
+    kind = "account_banned"
+
+
+class NotFound(RapydoError):
+    """No such path or resource."""
+
+    kind = "not_found"
+
+
+class AlreadyExists(RapydoError):
+    """The target already exists."""
+
+    kind = "already_exists"
+
+
+class Conflict(RapydoError):
+    """The request conflicts with the current state (e.g. a non-empty collection)."""
+
+    kind = "conflict"
+
+
+class PayloadTooLarge(RapydoError):
+    """The upload exceeds the configured maximum size."""
+
+    kind = "payload_too_large"
+
+
+class RangeNotSatisfiable(RapydoError):
+    """The requested byte range lies outside the object."""
+
+    kind = "range_not_satisfiable"
+
+
+class Unprocessable(RapydoError):
+    """The request is well formed but its values are not acceptable."""
+
+    kind = "unprocessable"
+
+
+class ServiceUnavailable(RapydoError):
+    """A service the request needs is down."""
+
+    kind = "service_unavailable"

@@ -1,0 +1,84 @@
+"""The backend's typed settings, parsed once.
+
+The controller hands settings to the backend as environment variables with the
+same names in every engine (DESIGN.md). `Settings.from_env` is the only place
+that reads them; everything else receives a `Settings` object.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    project: str = "default"
+    # Where the embedded default keeps everything: vault, catalog, auth db, secrets.
+    data_dir: Path = Path("data")
+
+    storage_backend: Literal["local", "irods"] = "local"
+    irods_zone: str = "tempZone"
+    irods_host: str = "localhost"
+    irods_port: int = 1247
+    irods_user: str = "rods"
+    irods_password: SecretStr | None = None
+    irods_authscheme: Literal["native", "pam_password", "pam", "gsi"] = "native"
+
+    # SQLAlchemy URL of the users/tokens database; default: SQLite in data_dir.
+    auth_db_url: str | None = None
+    # HS256 signing secret; default: a random secret persisted (0600) in data_dir.
+    jwt_secret: SecretStr | None = None
+    jwt_ttl: int = 24 * 3600
+    admin_user: str = "admin"
+    admin_password: SecretStr | None = None
+    auth_max_login_attempts: int = 5
+    auth_ban_seconds: int = 600
+    # Argon2 cost; lowered only by tests that create many users.
+    password_time_cost: int = 3
+
+    # 0 means unlimited.
+    max_upload_size: int = 0
+    # Bytes per chunk for streamed reads and writes.
+    chunk_size: int = 4 * 1024 * 1024
+
+    api_port: int = 8080
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Build settings from upper-case environment variables (`DATA_DIR`, `JWT_TTL`, ...)."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for name in cls.model_fields:
+            raw = environ.get(name.upper())
+            if raw is not None and raw != "":
+                values[name] = raw
+        return cls(**values)
+
+    # Derived values, so no caller rebuilds them.
+    @property
+    def auth_db(self) -> str:
+        return self.auth_db_url or f"sqlite:///{self.data_dir / 'auth.sqlite'}"
+
+    @property
+    def home_root(self) -> str:
+        return f"/{self.irods_zone}/home"
+
+    def home_of(self, username: str) -> str:
+        return f"{self.home_root}/{username}"
+
+
+def current_settings() -> Settings:
+    """The settings of the application handling this request."""
+    from flask import current_app
+
+    return current_app.extensions["rapydo.settings"]

@@ -1,0 +1,43 @@
+"""The storage extension: picks the configured backend, opens per-request sessions.
+
+Request code reaches storage only through `user_storage()` (the current user's
+session, cached on `flask.g`) and `storage_backend()`.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+
+from backend.storage.base import StorageBackend, Storage
+
+EXTENSION_KEY = "rapydo.storage"
+
+
+def build_backend(settings) -> StorageBackend:
+    if settings.storage_backend == "local":
+        from backend.storage.local import LocalBackend
+
+        return LocalBackend(settings.data_dir, zone=settings.irods_zone)
+    if settings.storage_backend == "irods":
+        from backend.storage.irods import IrodsBackend  # added by the iRODS issue
+
+        return IrodsBackend(settings)
+    raise ValueError(f"unknown storage backend {settings.storage_backend!r}")
+
+
+class StorageExtension:
+    def init_app(self, app: Flask, settings) -> None:
+        app.extensions[EXTENSION_KEY] = build_backend(settings)
+
+
+def storage_backend(app: Flask | None = None) -> StorageBackend:
+    return (app or current_app).extensions[EXTENSION_KEY]
+
+
+def user_storage() -> Storage:
+    """The storage session of the authenticated user of this request."""
+    from backend.auth import current_user
+
+    if "storage" not in g:
+        g.storage = storage_backend().session(current_user().username)
+    return g.storage

@@ -1,0 +1,321 @@
+"""The storage interface: the iRODS wrapper client every backend implements.
+
+A `StorageBackend` is configured once per application. It opens `Storage`
+sessions: one per acting user (like an iRODS session), or an anonymous one that
+carries a ticket. A session's methods mirror the icommands, one verb per action;
+metadata, permissions and tickets are sub-managers, as in python-irodsclient.
+
+Backends implement the `@abstractmethod` primitives; the conveniences below them
+(exists, put, get, get_file_content, ...) are written once here.
+
+All paths are logical iRODS paths (`/<zone>/home/<user>/...`); implementations
+pass them through `paths.normalise` before use and raise the typed errors of
+`backend.errors` (NotFound, AlreadyExists, PermissionDenied, InvalidPath,
+ChecksumMismatch, Conflict, ServiceUnavailable, ...), never their own.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import IntEnum
+from pathlib import Path
+from typing import BinaryIO, Iterable, Iterator, Literal
+
+from backend.errors import NotFound
+
+DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024
+
+COLLECTION = "collection"
+DATAOBJECT = "dataobject"
+
+
+@dataclass(frozen=True)
+class Info:
+    """The one shape every listing and stat returns."""
+
+    path: str
+    name: str
+    type: Literal["collection", "dataobject"]
+    size: int | None  # None for collections
+    checksum: str | None  # "sha2:<base64>", None for collections
+    owner: str
+    created: datetime  # timezone-aware UTC
+    modified: datetime
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["created"] = self.created.isoformat()
+        data["modified"] = self.modified.isoformat()
+        return data
+
+
+@dataclass(frozen=True)
+class AVU:
+    attribute: str
+    value: str
+    unit: str = ""
+
+
+class AccessLevel(IntEnum):
+    """iRODS access levels, ordered so that a higher level implies the lower ones."""
+
+    null = 0
+    read = 1
+    write = 2
+    own = 3
+
+    @classmethod
+    def parse(cls, name: str) -> "AccessLevel":
+        aliases = {"read_object": "read", "modify_object": "write", "read object": "read",
+                   "modify object": "write", "none": "null"}
+        key = aliases.get(str(name).lower(), str(name).lower())
+        if key not in cls.__members__:
+            from backend.errors import Unprocessable
+
+            raise Unprocessable(f"unknown access level {name!r}: use null, read, write or own")
+        return cls[key]
+
+
+@dataclass(frozen=True)
+class Acl:
+    user: str  # a user name, or the group "public" for everyone
+    level: AccessLevel
+
+    def as_dict(self) -> dict:
+        return {"user": self.user, "level": self.level.name}
+
+
+@dataclass(frozen=True)
+class Ticket:
+    string: str
+    path: str
+    type: Literal["read", "write"]
+    owner: str
+    created: datetime
+    expires: datetime | None = None
+    uses_limit: int | None = None  # None: unlimited
+    uses_count: int = 0
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["created"] = self.created.isoformat()
+        data["expires"] = self.expires.isoformat() if self.expires else None
+        return data
+
+
+@dataclass
+class Page:
+    """One page of a listing. `has_more` is known without counting the collection."""
+
+    items: list[Info] = field(default_factory=list)
+    offset: int = 0
+    limit: int = 0
+    has_more: bool = False
+
+
+class MetadataManager(ABC):
+    """AVUs of any path. Reading needs read access, changing needs write."""
+
+    @abstractmethod
+    def get(self, path: str) -> list[AVU]: ...
+
+    @abstractmethod
+    def add(self, path: str, avu: AVU) -> None:
+        """Add one AVU; AlreadyExists when the identical triple is there."""
+
+    @abstractmethod
+    def set(self, path: str, avu: AVU) -> None:
+        """Replace every value of `avu.attribute` with this single AVU."""
+
+    @abstractmethod
+    def remove(self, path: str, avu: AVU) -> None:
+        """Remove one AVU; NotFound when absent."""
+
+
+class AclManager(ABC):
+    """Permissions. Reading needs read access; changing needs `own`."""
+
+    @abstractmethod
+    def get(self, path: str) -> list[Acl]: ...
+
+    @abstractmethod
+    def set(self, path: str, user: str, level: AccessLevel, *, recursive: bool = False) -> None:
+        """Grant `level` (null removes the entry); recursive applies to a collection's subtree."""
+
+    @abstractmethod
+    def get_inheritance(self, path: str) -> bool: ...
+
+    @abstractmethod
+    def set_inheritance(self, path: str, inherit: bool, *, recursive: bool = False) -> None:
+        """Collections only: new children copy the collection's ACLs when on."""
+
+
+class TicketManager(ABC):
+    """Tickets: bearer strings granting read or write on one path (and below it)."""
+
+    @abstractmethod
+    def create(self, path: str, type: Literal["read", "write"] = "read", *,
+               expires: datetime | None = None, uses: int | None = None) -> Ticket:
+        """Needs `own` on the path."""
+
+    @abstractmethod
+    def list(self) -> list[Ticket]:
+        """The tickets this session's user owns."""
+
+    @abstractmethod
+    def get(self, string: str) -> Ticket: ...
+
+    @abstractmethod
+    def delete(self, string: str) -> None: ...
+
+
+class Storage(ABC):
+    """One session on a storage backend, acting as one user (or anonymously with a ticket)."""
+
+    zone: str
+    user: str | None
+    metadata: MetadataManager
+    acls: AclManager
+    tickets: TicketManager
+
+    # --- primitives -------------------------------------------------------
+
+    @abstractmethod
+    def stat(self, path: str) -> Info:
+        """Info of a collection or data object; NotFound when neither exists."""
+
+    @abstractmethod
+    def list(self, path: str, *, offset: int = 0, limit: int = 100) -> Page:
+        """Children of a collection ordered by name, without scanning the whole collection."""
+
+    @abstractmethod
+    def mkdir(self, path: str, *, parents: bool = False) -> Info:
+        """Create a collection. AlreadyExists if present, unless `parents` and it is a collection."""
+
+    @abstractmethod
+    def write_in_streaming(self, path: str, chunks: Iterable[bytes], *, force: bool = False,
+                           parents: bool = False, checksum: str | None = None,
+                           size: int | None = None) -> Info:
+        """Store the bytes of `chunks` as a data object, atomically.
+
+        Bytes go to a temporary place and become visible only when complete: when
+        `size` is given and fewer bytes arrived (IncompleteTransfer), when
+        `checksum` is given and does not match (ChecksumMismatch), or when
+        `chunks` raises, nothing is left behind. Without `force` an existing
+        object is AlreadyExists; `parents` creates missing collections.
+        """
+
+    @abstractmethod
+    def read_in_streaming(self, path: str, *, offset: int = 0, length: int | None = None,
+                          chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[bytes]:
+        """Yield the bytes of a data object, from `offset`, at most `length` of them.
+
+        Permission and existence are checked when called, before the first chunk.
+        """
+
+    @abstractmethod
+    def copy(self, src: str, dst: str, *, force: bool = False) -> Info:
+        """Server-side copy of a data object or, recursively, a collection."""
+
+    @abstractmethod
+    def move(self, src: str, dst: str) -> Info:
+        """Rename or move a data object or collection (AlreadyExists if dst exists)."""
+
+    @abstractmethod
+    def remove(self, path: str, *, recursive: bool = False) -> None:
+        """Remove a data object, or a collection (Conflict if non-empty and not recursive)."""
+
+    @abstractmethod
+    def checksum(self, path: str, *, verify: bool = False) -> str:
+        """The stored `sha2:` checksum; with `verify`, recompute it from the bytes and compare."""
+
+    # --- conveniences, written once ---------------------------------------
+
+    def exists(self, path: str) -> bool:
+        try:
+            self.stat(path)
+        except NotFound:
+            return False
+        return True
+
+    def is_collection(self, path: str) -> bool:
+        try:
+            return self.stat(path).type == COLLECTION
+        except NotFound:
+            return False
+
+    def is_dataobject(self, path: str) -> bool:
+        try:
+            return self.stat(path).type == DATAOBJECT
+        except NotFound:
+            return False
+
+    @staticmethod
+    def read_in_chunks(stream: BinaryIO, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[bytes]:
+        """Yield a local stream's bytes in chunks (the input side of write_in_streaming)."""
+        while True:
+            chunk = stream.read(chunk_size)
+            if not chunk:
+                return
+            yield chunk
+
+    def put(self, local_path: str | Path, path: str, **options) -> Info:
+        """Upload a local file (options as for write_in_streaming)."""
+        local = Path(local_path)
+        with local.open("rb") as stream:
+            return self.write_in_streaming(path, self.read_in_chunks(stream),
+                                           size=local.stat().st_size, **options)
+
+    def get(self, path: str, local_path: str | Path) -> Path:
+        """Download a data object to a local file, written beside it then renamed."""
+        local = Path(local_path)
+        partial = local.with_name(local.name + ".part")
+        try:
+            with partial.open("wb") as out:
+                for chunk in self.read_in_streaming(path):
+                    out.write(chunk)
+            partial.replace(local)
+        finally:
+            partial.unlink(missing_ok=True)
+        return local
+
+    def get_file_content(self, path: str) -> bytes:
+        return b"".join(self.read_in_streaming(path))
+
+    def write_file_content(self, path: str, content: bytes | str, **options) -> Info:
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        return self.write_in_streaming(path, [data], size=len(data), **options)
+
+
+class StorageBackend(ABC):
+    """A configured backend: opens sessions, creates homes, reports health."""
+
+    zone: str
+
+    @abstractmethod
+    def session(self, user: str) -> Storage:
+        """A session acting as `user`, bound by that user's ACLs."""
+
+    @abstractmethod
+    def ticket_session(self, ticket: str) -> Storage:
+        """An anonymous session that may do only what `ticket` allows.
+
+        Unknown, expired or used-up tickets raise PermissionDenied. A read ticket
+        allows stat/list/read of its path and below; a write ticket also allows
+        writing there. Each data transfer (read_in_streaming or write_in_streaming)
+        uses one of the ticket's uses.
+        """
+
+    @abstractmethod
+    def create_home(self, user: str) -> str:
+        """Create `/<zone>/home/<user>` owned by `user` (idempotent); return its path."""
+
+    @abstractmethod
+    def health(self) -> dict:
+        """`{"status": "ok"|"down", ...details}` without raising."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release pooled resources."""
+
