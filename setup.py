@@ -28,7 +28,6 @@ setup(
         "argon2-cffi>=23.1",
         "pydantic>=2.5,<3",
         "apispec>=6.3,<7",
-        "apispec-webframeworks>=1.0,<2",
         "swagger-ui-bundle>=1.1,<2",
         "pyyaml>=6.0,<7",
         "click>=8.1,<9",

@@ -1,26 +1,24 @@
-"""The OpenAPI 3 spec at /api/specs, built from resource docstrings, and a Swagger UI at /api/docs."""
+"""The OpenAPI 3 spec at /api/specs, assembled from `@operation` declarations, and Swagger UI at /api/docs."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import swagger_ui_bundle
 from apispec import APISpec
-from apispec.yaml_utils import load_yaml_from_docstring
-from apispec_webframeworks.flask import FlaskPlugin
 from flask import Response, current_app, jsonify, send_from_directory
 from flask_restful import Resource
 
 from backend import __version__
 
 SWAGGER_DIR = Path(swagger_ui_bundle.swagger_ui_path)
+RULE_VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
-COMMON_RESPONSES = {
-    "Error": {
-        "description": "An error, as JSON",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    },
-}
+
+def openapi_path(rule: str) -> str:
+    """Flask `/api/data/<anypath:irods_path>` -> OpenAPI `/api/data/{irods_path}`."""
+    return RULE_VARIABLE.sub(r"{\1}", rule)
 
 
 def build_spec(app) -> dict:
@@ -28,8 +26,8 @@ def build_spec(app) -> dict:
         title="RAPyDo data API",
         version=__version__,
         openapi_version="3.0.3",
-        plugins=[FlaskPlugin()],
-        info={"description": "Stage data into and out of iRODS over HTTP."},
+        info={"description": "Stage data into and out of iRODS over HTTP: streamed transfers, "
+                             "metadata, permissions and tickets."},
     )
     spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     spec.components.schema("Error", {
@@ -37,20 +35,33 @@ def build_spec(app) -> dict:
         "required": ["error", "code"],
         "properties": {"error": {"type": "string"}, "code": {"type": "integer"}, "type": {"type": "string"}},
     })
-    for name, response in COMMON_RESPONSES.items():
-        spec.components.response(name, response)
+    spec.components.response("Error", {
+        "description": "An error, as JSON",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    })
     api = app.extensions["rapydo.api"]
-    for resource, _urls, _kwargs in api.resources:
-        if not _has_operations(resource):
-            continue
-        with app.test_request_context():
-            spec.path(view=app.view_functions[resource.endpoint], app=app)
+    for resource, urls in api.registered:
+        operations = {method.lower(): getattr(resource, method.lower()).openapi
+                      for method in sorted(resource.methods or ())
+                      if hasattr(getattr(resource, method.lower()), "openapi")}
+        for url in urls if operations else ():
+            spec.path(path=openapi_path(url), operations=_with_path_variables(url, operations))
     return spec.to_dict()
 
 
-def _has_operations(resource) -> bool:
-    return any(load_yaml_from_docstring(getattr(resource, method.lower()).__doc__ or "")
-               for method in resource.methods or ())
+def _with_path_variables(rule: str, operations: dict) -> dict:
+    """Declare every variable of the URL rule as a path parameter; the operation's own
+    declaration (with its description) wins, and the same operation may serve several URLs."""
+    variables = RULE_VARIABLE.findall(rule)
+    completed = {}
+    for method, operation in operations.items():
+        declared = [p for p in operation.get("parameters", [])
+                    if p["in"] != "path" or p["name"] in variables]
+        named = {p["name"] for p in declared if p["in"] == "path"}
+        missing = [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+                   for name in variables if name not in named]
+        completed[method] = {**operation, "parameters": missing + declared} if missing or declared else operation
+    return completed
 
 
 class Specs(Resource):

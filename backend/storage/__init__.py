@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g
 
-from backend.storage.base import StorageBackend, Storage
+from backend.health import register_check
+from backend.storage.base import Storage, StorageBackend
 
 EXTENSION_KEY = "rapydo.storage"
 
@@ -27,7 +28,9 @@ def build_backend(settings) -> StorageBackend:
 
 class StorageExtension:
     def init_app(self, app: Flask, settings) -> None:
-        app.extensions[EXTENSION_KEY] = build_backend(settings)
+        backend = build_backend(settings)
+        app.extensions[EXTENSION_KEY] = backend
+        register_check(app, "storage", backend.health)
 
 
 def storage_backend(app: Flask | None = None) -> StorageBackend:

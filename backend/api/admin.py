@@ -1,0 +1,105 @@
+"""/admin/users: user management, for admins only."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_restful import Resource
+
+from backend.api import params
+from backend.api.auth import USER_SCHEMA, json_response, no_content, only_fields, user_view
+from backend.api.spec import BOOLEAN, json_body, operation, path_param
+from backend.auth import ADMIN, USER, auth_service, login_required
+from backend.auth.service import EMAIL_MAX_LENGTH, EMAIL_PATTERN, UNSET, USERNAME_PATTERN
+from backend.auth.passwords import MIN_PASSWORD_LENGTH
+from backend.errors import BadRequest
+
+USERNAME = path_param("username", "the user's name")
+FIELDS = {
+    "email": {"type": "string", "nullable": True, "maxLength": EMAIL_MAX_LENGTH, "pattern": EMAIL_PATTERN},
+    "role": {"type": "string", "enum": [ADMIN, USER]},
+    "password": {"type": "string", "format": "password", "minLength": MIN_PASSWORD_LENGTH},
+    "disabled": BOOLEAN,
+}
+USER_RESPONSE = json_response("the user", USER_SCHEMA)
+
+
+def _strict(body: dict) -> dict:
+    """A JSON body schema that refuses unknown fields, as the code does."""
+    body["content"]["application/json"]["schema"]["additionalProperties"] = False
+    return body
+
+
+def _email(body: dict):
+    """UNSET when absent; None (clear it) or a string when given."""
+    if "email" not in body:
+        return UNSET
+    if body["email"] is not None and not isinstance(body["email"], str):
+        raise BadRequest("field 'email' has the wrong type")
+    return body["email"]
+
+
+class Users(Resource):
+    @operation("List users, ordered by name", tags=["admin"],
+               responses={200: json_response("users", {"type": "array", "items": USER_SCHEMA}), 403: None})
+    @login_required(ADMIN)
+    def get(self):
+        return [user_view(user) for user in auth_service().list_users()]
+
+    @operation(
+        "Create a user and their home collection", tags=["admin"],
+        body=_strict(json_body({"username": {"type": "string", "pattern": USERNAME_PATTERN}, **FIELDS},
+                               required=["username", "password"],
+                               example={"username": "alice", "password": "correct horse battery",
+                                        "email": "alice@example.org", "role": "user"})),
+        responses={201: json_response("created", USER_SCHEMA,
+                                      {"Location": {"description": "the new user", "schema": {"type": "string"}}}),
+                   400: None, 403: None, 409: None, 422: None, 503: None},
+    )
+    @login_required(ADMIN)
+    def post(self):
+        body = only_fields(params.json_object(), {"username", "password", "email", "role", "disabled"})
+        email = _email(body)
+        user = auth_service().create_user(
+            params.field(body, "username", str), params.field(body, "password", str),
+            email=None if email is UNSET else email,
+            role=params.field(body, "role", str, required=False, default=USER),
+            disabled=params.field(body, "disabled", bool, required=False, default=False))
+        return user_view(user), 201, {"Location": url_for(UserItem.endpoint, username=user.username)}
+
+
+class UserItem(Resource):
+    endpoint = "admin_user"
+
+    @operation("Get a user", tags=["admin"], parameters=[USERNAME],
+               responses={200: USER_RESPONSE, 400: None, 403: None, 404: None})
+    @login_required(ADMIN)
+    def get(self, username):
+        return user_view(auth_service().get_user(username))
+
+    @operation(
+        "Change a user's email, role, password or disabled flag (only the fields sent)", tags=["admin"],
+        parameters=[USERNAME], body=_strict(json_body(FIELDS)),
+        responses={200: USER_RESPONSE, 400: None, 403: None, 404: None, 409: None, 422: None},
+        description="A new password revokes the user's tokens and lifts a login ban. "
+                    "The last active admin can be neither demoted nor disabled (409).",
+    )
+    @login_required(ADMIN)
+    def put(self, username):
+        body = only_fields(params.json_object(), set(FIELDS))
+        changes = {"email": _email(body)}
+        for name, kind in (("role", str), ("password", str), ("disabled", bool)):
+            if name in body:
+                changes[name] = params.field(body, name, kind)
+        return user_view(auth_service().update_user(username, **changes))
+
+    @operation("Delete a user and their tokens (their home collection and data stay)", tags=["admin"],
+               parameters=[USERNAME], responses={204: "deleted", 400: None, 403: None, 404: None, 409: None})
+    @login_required(ADMIN)
+    def delete(self, username):
+        auth_service().delete_user(username)
+        return no_content()
+
+
+def register(api) -> None:
+    api.add_resource(Users, "/admin/users")
+    api.add_resource(UserItem, "/admin/users/<string:username>", endpoint=UserItem.endpoint)

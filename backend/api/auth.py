@@ -1,0 +1,152 @@
+"""/auth: log in and out, the profile, and one's own tokens."""
+
+from __future__ import annotations
+
+from flask import Response, request
+from flask_restful import Resource
+
+from backend.api import params
+from backend.api.spec import BOOLEAN, STRING, json_body, operation, path_param
+from backend.auth import auth_service, current_token, current_user, login_required
+from backend.errors import BadRequest
+from backend.settings import current_settings
+
+DATE_TIME = {"type": "string", "format": "date-time"}
+NULLABLE_STRING = {"type": "string", "nullable": True}
+
+USER_SCHEMA = {
+    "type": "object",
+    "required": ["id", "username", "email", "role", "is_admin", "disabled", "created", "home"],
+    "properties": {
+        "id": {"type": "integer"},
+        "username": STRING,
+        "email": NULLABLE_STRING,
+        "role": {"type": "string", "enum": ["admin", "user"]},
+        "is_admin": BOOLEAN,
+        "disabled": BOOLEAN,
+        "created": DATE_TIME,
+        "home": {"type": "string", "description": "the user's home collection"},
+    },
+}
+
+TOKEN_SCHEMA = {
+    "type": "object",
+    "required": ["id", "created", "expires", "last_used", "ip", "user_agent", "revoked", "current"],
+    "properties": {
+        "id": STRING,
+        "created": DATE_TIME,
+        "expires": DATE_TIME,
+        "last_used": {**DATE_TIME, "nullable": True},
+        "ip": NULLABLE_STRING,
+        "user_agent": NULLABLE_STRING,
+        "revoked": BOOLEAN,
+        "current": {"type": "boolean", "description": "the token of this request"},
+    },
+}
+
+LOGIN_SCHEMA = {
+    "type": "object",
+    "required": ["token", "token_type", "token_id", "expires", "user"],
+    "properties": {
+        "token": {"type": "string", "description": "send it as 'Authorization: Bearer <token>'"},
+        "token_type": {"type": "string", "enum": ["Bearer"]},
+        "token_id": STRING,
+        "expires": DATE_TIME,
+        "user": USER_SCHEMA,
+    },
+}
+
+
+def json_response(description: str, schema: dict, headers: dict | None = None) -> dict:
+    response = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def only_fields(body: dict, allowed: set[str]) -> dict:
+    """Refuse unknown fields, so that a typo ('pasword') is an error, not a silent no-op."""
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise BadRequest(f"unknown field(s): {', '.join(unknown)}")
+    return body
+
+
+def user_view(user) -> dict:
+    return {**user.as_dict(), "home": current_settings().home_of(user.username)}
+
+
+def no_content() -> Response:
+    return Response(status=204)
+
+
+class Login(Resource):
+    @operation(
+        "Log in with a username and password and get a bearer token",
+        tags=["auth"], auth=False,
+        body=json_body({"username": STRING, "password": {"type": "string", "format": "password"}},
+                       required=["username", "password"]),
+        responses={200: json_response("a token for the Authorization header", LOGIN_SCHEMA),
+                   400: None, 401: None, 403: None},
+        description="Wrong passwords and unknown users get the same 401. After too many "
+                    "consecutive failures the account is banned for a while (403), even for the "
+                    "right password.",
+    )
+    def post(self):
+        body = params.json_object()
+        username = params.field(body, "username", str)
+        password = params.field(body, "password", str)
+        result = auth_service().login(username, password, ip=request.remote_addr,
+                                      user_agent=request.headers.get("User-Agent"))
+        return {
+            "token": result.token,
+            "token_type": "Bearer",
+            "token_id": result.record.id,
+            "expires": result.record.expires.isoformat(),
+            "user": user_view(result.user),
+        }
+
+
+class Logout(Resource):
+    @operation("Log out: revoke the token of this request", tags=["auth"],
+               responses={204: "logged out"})
+    @login_required()
+    def post(self):
+        auth_service().logout(current_token())
+        return no_content()
+
+
+class Profile(Resource):
+    @operation("The authenticated user", tags=["auth"],
+               responses={200: json_response("the user", USER_SCHEMA)})
+    @login_required()
+    def get(self):
+        return user_view(current_user())
+
+
+class Tokens(Resource):
+    @operation("Your tokens' records (never the tokens themselves), newest first", tags=["auth"],
+               responses={200: json_response("token records", {"type": "array", "items": TOKEN_SCHEMA})})
+    @login_required()
+    def get(self):
+        this = current_token().id
+        return [{**token.as_dict(), "current": token.id == this}
+                for token in auth_service().list_tokens(current_user())]
+
+
+class TokenItem(Resource):
+    @operation("Revoke a token: your own, or anyone's for an admin", tags=["auth"],
+               parameters=[path_param("token_id", "the token's id (its jti)")],
+               responses={204: "revoked", 400: None, 404: None})
+    @login_required()
+    def delete(self, token_id):
+        auth_service().revoke_token(token_id, current_user())
+        return no_content()
+
+
+def register(api) -> None:
+    api.add_resource(Login, "/auth/login")
+    api.add_resource(Logout, "/auth/logout")
+    api.add_resource(Profile, "/auth/profile")
+    api.add_resource(Tokens, "/auth/tokens")
+    api.add_resource(TokenItem, "/auth/tokens/<string:token_id>")

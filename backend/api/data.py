@@ -1,0 +1,129 @@
+"""/api/data/<iRODS path>: list, download, upload, create, remove; /api/copy and /api/move."""
+
+from __future__ import annotations
+
+from flask import Response
+from flask_restful import Resource
+
+from backend.api import params, transfers
+from backend.api.spec import BOOLEAN, IRODS_PATH, STRING, json_body, operation, query
+from backend.auth import login_required
+from backend.storage import user_storage
+from backend.storage.base import COLLECTION
+
+
+def logical(irods_path: str) -> str:
+    """The URL carries the path without its leading '/'; storage validates the rest."""
+    return "/" + irods_path
+
+
+class DataPath(Resource):
+    @operation(
+        "Download a data object (Range supported) or list a collection",
+        tags=["data"],
+        parameters=[
+            IRODS_PATH,
+            query("offset", {"type": "integer", "minimum": 0}),
+            query("limit", {"type": "integer", "minimum": 1, "maximum": transfers.MAX_PAGE}),
+            query("detailed", BOOLEAN, "size, checksum, owner and times per entry"),
+            query("stat", BOOLEAN, "answer the path's info as JSON instead of its content"),
+            query("download", BOOLEAN, "add Content-Disposition: attachment"),
+        ],
+        responses={200: "the object's bytes, or a JSON listing or info", 206: "a byte range of the object",
+                   304: "not modified (If-None-Match)", 400: None, 403: None, 404: None, 416: None},
+    )
+    @login_required()
+    def get(self, irods_path):
+        storage = user_storage()
+        info = storage.stat(logical(irods_path))
+        if params.flag("stat"):
+            return info.as_dict()
+        if info.type == COLLECTION:
+            return transfers.listing(storage, info)
+        return transfers.download_response(storage, info)
+
+    @operation("Headers of a data object (size, checksum as ETag, type) without its bytes",
+               tags=["data"], parameters=[IRODS_PATH],
+               responses={200: "headers only", 400: "invalid path", 403: "not allowed", 404: "no such path"})
+    @login_required()
+    def head(self, irods_path):
+        info = user_storage().stat(logical(irods_path))
+        if info.type == COLLECTION:
+            return Response(status=200, headers={"X-Object-Type": COLLECTION})
+        return transfers.head_response(info)
+
+    @operation(
+        "Upload a data object: the raw body (or a multipart 'file' part), streamed, checksummed, atomic",
+        tags=["data"],
+        parameters=[
+            IRODS_PATH,
+            query("force", BOOLEAN, "overwrite an existing object"),
+            query("parents", BOOLEAN, "create missing collections"),
+            query("checksum", STRING, "sha2:<base64> or hex sha256 the stored bytes must match"),
+        ],
+        body={"content": {
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            "multipart/form-data": {"schema": {"type": "object",
+                                               "properties": {"file": {"type": "string", "format": "binary"}}}},
+        }},
+        responses={201: "created: the stored object's info with its checksum", 200: "replaced (force)",
+                   400: None, 403: None, 404: None, 409: None, 413: None},
+    )
+    @login_required()
+    def put(self, irods_path):
+        info, replaced = transfers.upload(user_storage(), logical(irods_path))
+        return info.as_dict(), 200 if replaced else 201, {"ETag": f'"{info.checksum}"'}
+
+    @operation("Create a collection", tags=["data"],
+               parameters=[IRODS_PATH, query("parents", BOOLEAN, "create missing parents too")],
+               responses={201: "the new collection's info", 400: None, 403: None, 404: None, 409: None})
+    @login_required()
+    def post(self, irods_path):
+        info = user_storage().mkdir(logical(irods_path), parents=params.flag("parents"))
+        return info.as_dict(), 201
+
+    @operation("Remove a data object, or a collection when recursive is asked", tags=["data"],
+               parameters=[IRODS_PATH, query("recursive", BOOLEAN)],
+               responses={204: "removed", 400: None, 403: None, 404: None, 409: None})
+    @login_required()
+    def delete(self, irods_path):
+        user_storage().remove(logical(irods_path), recursive=params.flag("recursive"))
+        return Response(status=204)
+
+
+TRANSFER_BODY = json_body(
+    {"source": STRING, "destination": STRING, "force": BOOLEAN},
+    required=["source", "destination"],
+    example={"source": "/tempZone/home/alice/a.txt", "destination": "/tempZone/home/alice/b.txt"},
+)
+TRANSFER_ERRORS = {400: None, 403: None, 404: None, 409: None}
+
+
+def _source_and_destination() -> tuple[str, str, dict]:
+    body = params.json_object()
+    return params.field(body, "source", str), params.field(body, "destination", str), body
+
+
+class Copy(Resource):
+    @operation("Server-side copy of a data object or, recursively, a collection", tags=["data"],
+               body=TRANSFER_BODY, responses={201: "the copy's info", **TRANSFER_ERRORS})
+    @login_required()
+    def post(self):
+        source, destination, body = _source_and_destination()
+        force = params.field(body, "force", bool, required=False, default=False)
+        return user_storage().copy(source, destination, force=force).as_dict(), 201
+
+
+class Move(Resource):
+    @operation("Rename or move a data object or collection", tags=["data"],
+               body=TRANSFER_BODY, responses={200: "the moved path's info", **TRANSFER_ERRORS})
+    @login_required()
+    def post(self):
+        source, destination, _ = _source_and_destination()
+        return user_storage().move(source, destination).as_dict()
+
+
+def register(api) -> None:
+    api.add_resource(DataPath, "/api/data/<anypath:irods_path>")
+    api.add_resource(Copy, "/api/copy")
+    api.add_resource(Move, "/api/move")

@@ -1,0 +1,182 @@
+"""Streaming between HTTP and storage, shared by /api/data and ticket access.
+
+Neither direction ever holds a whole file: downloads are a generator of storage
+chunks handed to the WSGI server; uploads hand storage a generator that reads
+the request body chunk by chunk.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+
+from flask import Response, request
+from werkzeug.exceptions import ClientDisconnected
+from werkzeug.http import http_date, quote_etag
+
+from backend.api import params
+from backend.errors import BadRequest, IncompleteTransfer, PayloadTooLarge, RangeNotSatisfiable
+from backend.settings import current_settings
+from backend.storage.base import COLLECTION, Info, Storage
+
+MAX_PAGE = 1000
+
+
+def object_headers(info: Info) -> dict:
+    content_type = mimetypes.guess_type(info.name)[0] or "application/octet-stream"
+    return {
+        "Content-Type": content_type,
+        "Content-Length": str(info.size),
+        "ETag": quote_etag(info.checksum or ""),
+        "Last-Modified": http_date(info.modified),
+        "Accept-Ranges": "bytes",
+        "X-Checksum": info.checksum or "",
+    }
+
+
+def _requested_range(info: Info) -> tuple[int, int] | None:
+    """(start, stop) of a single satisfiable Range, None for the whole object.
+
+    Multi-range requests are answered with the whole object, which RFC 9110 allows.
+    """
+    header = request.headers.get("Range")
+    if not header:
+        return None
+    if_range = request.headers.get("If-Range")
+    if if_range and if_range.strip('"') != (info.checksum or ""):
+        return None
+    parsed = request.range
+    if parsed is None or parsed.units != "bytes":
+        raise _unsatisfiable(info, "malformed Range header")
+    if len(parsed.ranges) != 1:
+        return None
+    span = parsed.range_for_length(info.size)
+    if span is None:
+        raise _unsatisfiable(info, f"range outside the object's {info.size} bytes")
+    return span
+
+
+def _unsatisfiable(info: Info, message: str) -> RangeNotSatisfiable:
+    error = RangeNotSatisfiable(message)
+    error.size = info.size  # the error handler adds "Content-Range: bytes */size"
+    return error
+
+
+def head_response(info: Info) -> Response:
+    """Headers of a download, without touching the bytes (and without using a ticket)."""
+    response = Response(status=200, headers=object_headers(info))
+    response.headers["Content-Length"] = str(info.size)
+    return response
+
+
+def download_response(storage: Storage, info: Info) -> Response:
+    headers = object_headers(info)
+    if request.if_none_match and info.checksum and request.if_none_match.contains(info.checksum):
+        return Response(status=304, headers={"ETag": headers["ETag"]})
+    span = _requested_range(info)
+    settings = current_settings()
+    if span is None:
+        chunks = storage.read_in_streaming(info.path, chunk_size=settings.chunk_size)
+        status = 200
+    else:
+        start, stop = span
+        chunks = storage.read_in_streaming(info.path, offset=start, length=stop - start,
+                                           chunk_size=settings.chunk_size)
+        headers["Content-Length"] = str(stop - start)
+        headers["Content-Range"] = f"bytes {start}-{stop - 1}/{info.size}"
+        status = 206
+    if params.flag("download"):
+        headers["Content-Disposition"] = f'attachment; filename="{info.name}"'
+    return Response(chunks, status=status, headers=headers, direct_passthrough=True)
+
+
+def _body_chunks(stream, chunk_size: int, length: int | None = None):
+    """Read the request body; a client that goes away mid-upload becomes IncompleteTransfer.
+
+    With a known length we read the server's input stream ourselves: werkzeug's
+    LimitedStream allocates and copies every chunk three times, which costs more
+    CPU than hashing it.
+    """
+    remaining = length
+    try:
+        while remaining is None or remaining > 0:
+            chunk = stream.read(chunk_size if remaining is None else min(chunk_size, remaining))
+            if not chunk:
+                if remaining:
+                    raise IncompleteTransfer(f"the client sent {length - remaining} of {length} bytes")
+                return
+            if remaining is not None:
+                remaining -= len(chunk)
+            yield chunk
+    except (OSError, ClientDisconnected) as exc:
+        raise IncompleteTransfer("the client closed the connection before the upload completed") from exc
+
+
+def client_checksum() -> str | None:
+    """A checksum the client sent: `?checksum=`, `X-Checksum`, or RFC 9530 `Content-Digest: sha-256=:b64:`."""
+    value = request.args.get("checksum") or request.headers.get("X-Checksum")
+    if value:
+        return value
+    digest = request.headers.get("Content-Digest") or request.headers.get("Digest")
+    if digest:
+        for item in digest.split(","):
+            algorithm, _, encoded = item.strip().partition("=")
+            if algorithm.lower() in ("sha-256", "sha256"):
+                return "sha2:" + encoded.strip(":")
+    return None
+
+
+def upload(storage: Storage, path: str) -> tuple[Info, bool]:
+    """Stream the request body (raw, or the `file` part of a multipart form) into `path`.
+
+    Returns the stored object's info and whether it replaced an existing one.
+    """
+    settings = current_settings()
+    force, parents = params.flag("force"), params.flag("parents")
+    length = request.content_length
+    limit = settings.max_upload_size
+    if limit and length is not None and length > limit:
+        raise PayloadTooLarge(f"uploads are limited to {limit} bytes")
+    replaced = force and storage.is_dataobject(path)
+    if request.mimetype == "multipart/form-data":
+        upload_file = request.files.get("file")
+        if upload_file is None:
+            raise BadRequest("multipart uploads must carry the file in a part named 'file'")
+        chunks, size = _body_chunks(upload_file.stream, settings.chunk_size), None
+    else:
+        if length is None and not request.environ.get("wsgi.input_terminated"):
+            raise BadRequest("send a Content-Length header (curl -T <file> does)")
+        raw = request.environ["wsgi.input"] if length is not None else request.stream
+        chunks, size = _body_chunks(raw, settings.chunk_size, length), length
+    info = storage.write_in_streaming(path, _limited(chunks, limit), force=force, parents=parents,
+                                      checksum=client_checksum(), size=size)
+    return info, replaced
+
+
+def _limited(chunks, limit: int):
+    """Enforce the size limit on bodies whose length was not announced (multipart, chunked)."""
+    if not limit:
+        yield from chunks
+        return
+    total = 0
+    for chunk in chunks:
+        total += len(chunk)
+        if total > limit:
+            raise PayloadTooLarge(f"uploads are limited to {limit} bytes")
+        yield chunk
+
+
+def listing(storage: Storage, info: Info) -> dict:
+    offset = params.integer("offset", 0)
+    limit = params.integer("limit", 100, minimum=1, maximum=MAX_PAGE)
+    detailed = params.flag("detailed")
+    page = storage.list(info.path, offset=offset, limit=limit)
+    items = [item.as_dict() if detailed else {"name": item.name, "path": item.path, "type": item.type}
+             for item in page.items]
+    return {
+        "path": info.path,
+        "type": COLLECTION,
+        "offset": offset,
+        "limit": limit,
+        "has_more": page.has_more,
+        "items": items,
+    }

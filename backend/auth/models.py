@@ -1,0 +1,103 @@
+"""The users and tokens tables (SQLAlchemy 2 declarative).
+
+Timestamps are stored as naive UTC (SQLite keeps no time zone) and handed out
+as timezone-aware UTC datetimes by `UTCDateTime`, so both databases behave alike.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ADMIN = "admin"
+USER = "user"
+ROLES = (ADMIN, USER)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in, aware UTC datetimes out; naive UTC in the database."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass timezone-aware UTC datetimes")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "auth_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str | None] = mapped_column(String(255), default=None)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default=USER, index=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Login ban bookkeeping: consecutive failures, and the end of the current ban.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    banned_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
+
+    def as_dict(self) -> dict:
+        """The public view of a user: never the password hash."""
+        return {
+            "id": self.id,
+            "username": self.username,
+            "email": self.email,
+            "role": self.role,
+            "is_admin": self.is_admin,
+            "disabled": self.disabled,
+            "created": self.created.isoformat(),
+        }
+
+    def __repr__(self) -> str:
+        return f"<User {self.username!r} role={self.role}>"
+
+
+class Token(Base):
+    __tablename__ = "auth_tokens"
+
+    # The JWT's `jti`: the token itself is never stored.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("auth_users.id", ondelete="CASCADE"), index=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_used: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    ip: Mapped[str | None] = mapped_column(String(64), default=None)
+    user_agent: Mapped[str | None] = mapped_column(String(255), default=None)
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "created": self.created.isoformat(),
+            "expires": self.expires.isoformat(),
+            "last_used": self.last_used.isoformat() if self.last_used else None,
+            "ip": self.ip,
+            "user_agent": self.user_agent,
+            "revoked": self.revoked,
+        }
+
+    def __repr__(self) -> str:
+        return f"<Token {self.id} user_id={self.user_id} revoked={self.revoked}>"

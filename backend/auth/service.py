@@ -1,0 +1,349 @@
+"""Authentication and user management: the logic behind /auth and /admin.
+
+Login with ban logic, token verification, logout and revocation, user CRUD and
+the first-start bootstrap of the administrator. Knows nothing about HTTP: it
+raises the typed errors of `backend.errors`. Passwords and tokens are never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from backend.auth.db import Database
+from backend.auth.models import ADMIN, ROLES, USER, Token, User, utcnow
+from backend.auth.passwords import MIN_PASSWORD_LENGTH, Passwords
+from backend.auth.tokens import TokenCodec
+from backend.errors import (AccountBanned, AlreadyExists, Conflict, NotFound, PermissionDenied,
+                            Unauthorized, Unprocessable)
+
+log = logging.getLogger(__name__)
+
+# A username is also an iRODS user and a path segment (/<zone>/home/<username>).
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,62}$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
+EMAIL_MAX_LENGTH = 255
+# "public" is the ACL group meaning everyone.
+RESERVED_USERNAMES = frozenset({"public", "anonymous"})
+INVALID_CREDENTIALS = "invalid username or password"
+# A token's last_used is written at most this often.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+USER_AGENT_MAX = 255
+IP_MAX = 64
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    token: str  # the signed JWT: hand it to the client, never store or log it
+    record: Token
+    user: User
+
+
+def validate_username(username: str) -> str:
+    if not re.fullmatch(USERNAME_PATTERN, username):
+        raise Unprocessable("invalid username: use 1 to 63 letters, digits, '.', '_', '@' or '-', "
+                            "starting with a letter or digit")
+    if username.lower() in RESERVED_USERNAMES:
+        raise Unprocessable(f"the username {username!r} is reserved")
+    return username
+
+
+def validate_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Unprocessable(f"password too short: use at least {MIN_PASSWORD_LENGTH} characters")
+    return password
+
+
+def validate_email(email: str | None) -> str | None:
+    if email is None:
+        return None
+    if (len(email) > EMAIL_MAX_LENGTH or not re.fullmatch(EMAIL_PATTERN, email)
+            or any(ord(ch) < 32 or ord(ch) == 127 for ch in email)):
+        raise Unprocessable("invalid email address")
+    return email
+
+
+def _could_exist(username: str) -> bool:
+    """False for names no user can have: they need no query (and PostgreSQL refuses NUL)."""
+    return re.fullmatch(USERNAME_PATTERN, username) is not None
+
+
+def _is_banned(user: User, now: datetime) -> bool:
+    return user.banned_until is not None and user.banned_until > now
+
+
+def _ban_error(user: User) -> AccountBanned:
+    return AccountBanned(f"too many failed logins: account banned until {user.banned_until.isoformat()}")
+
+
+def _is_token_id(token_id: str) -> bool:
+    return re.fullmatch(r"[0-9a-f]{32}", token_id) is not None
+
+
+def validate_role(role: str) -> str:
+    if role not in ROLES:
+        raise Unprocessable(f"invalid role {role!r}: use one of {', '.join(ROLES)}")
+    return role
+
+
+class AuthService:
+    def __init__(self, db: Database, passwords: Passwords, codec: TokenCodec, *,
+                 max_login_attempts: int, ban_seconds: int, create_home: Callable[[str], str]):
+        self.db = db
+        self.passwords = passwords
+        self.codec = codec
+        self.max_login_attempts = max_login_attempts
+        self.ban = timedelta(seconds=ban_seconds)
+        self.create_home = create_home
+
+    # --- login, tokens ----------------------------------------------------
+
+    def login(self, username: str, password: str, *, ip: str | None = None,
+              user_agent: str | None = None) -> LoginResult:
+        """Check the credentials and issue a token; count failures and ban after too many.
+
+        The password is checked outside any transaction (hashing is slow and would hold
+        the write lock); the outcome is then recorded against the user re-read under lock.
+        """
+        now = utcnow()
+        found = self._find_user(username)
+        if found is None:
+            self.passwords.verify(None, password)  # the same work as for a wrong password
+            log.info("login failed: unknown user")
+            raise Unauthorized(INVALID_CREDENTIALS)
+        if _is_banned(found, now):
+            log.info("login refused: %s is banned", found.username)
+            raise _ban_error(found)
+        valid = self.passwords.verify(found.password_hash, password)
+        new_hash = self.passwords.hash(password) if valid and self.passwords.needs_rehash(
+            found.password_hash) else None
+
+        error: Exception | None = None
+        with self.db.transaction(write=True) as session:
+            user = session.get(User, found.id, with_for_update=True)
+            if user is None:  # deleted meanwhile
+                error = Unauthorized(INVALID_CREDENTIALS)
+            elif _is_banned(user, now):
+                error = _ban_error(user)
+            elif not valid or user.password_hash != found.password_hash:
+                self._record_failure(user, now)
+                error = Unauthorized(INVALID_CREDENTIALS)
+            elif user.disabled:
+                log.info("login refused: %s is disabled", user.username)
+                error = PermissionDenied("account disabled")
+            else:
+                user.failed_logins = 0
+                user.banned_until = None
+                if new_hash is not None:
+                    user.password_hash = new_hash
+                token, claims = self.codec.issue(user.username, now)
+                record = Token(id=claims.jti, user_id=user.id, created=claims.iat, expires=claims.exp,
+                               revoked=False, ip=(ip or None) and ip[:IP_MAX],
+                               user_agent=(user_agent or None) and user_agent[:USER_AGENT_MAX])
+                session.execute(delete(Token).where(Token.user_id == user.id, Token.expires < now))
+                session.add(record)
+        if error is not None:
+            raise error
+        log.info("login: %s (token id %s)", user.username, record.id)
+        return LoginResult(token=token, record=record, user=user)
+
+    def _find_user(self, username: str) -> User | None:
+        if not _could_exist(username):
+            return None
+        with self.db.transaction() as session:
+            return session.scalars(select(User).where(User.username == username)).one_or_none()
+
+    def _record_failure(self, user: User, now: datetime) -> None:
+        if self.max_login_attempts <= 0:
+            log.info("login failed for %s", user.username)
+            return
+        user.failed_logins = (user.failed_logins or 0) + 1
+        log.info("login failed for %s (%d consecutive)", user.username, user.failed_logins)
+        if user.failed_logins >= self.max_login_attempts:
+            user.banned_until = now + self.ban
+            user.failed_logins = 0
+            log.warning("%s banned until %s after %d failed logins", user.username,
+                        user.banned_until.isoformat(), self.max_login_attempts)
+
+    def authenticate(self, token: str) -> tuple[User, Token]:
+        """The user and token record of a presented JWT; Unauthorized saying what is wrong."""
+        claims = self.codec.decode(token)
+        now = utcnow()
+        with self.db.transaction() as session:
+            row = session.execute(
+                select(Token, User).join(User, Token.user_id == User.id).where(Token.id == claims.jti)
+            ).one_or_none()
+        if row is None:
+            raise Unauthorized("invalid token: unknown token id (its user may have been deleted)")
+        record, user = row
+        if record.revoked:
+            raise Unauthorized("token revoked: log in again")
+        if user.username != claims.sub:
+            raise Unauthorized("invalid token: subject does not match")
+        if record.expires <= now:
+            raise Unauthorized("token expired: log in again")
+        if user.disabled:
+            raise Unauthorized("account disabled")
+        if record.last_used is None or now - record.last_used >= LAST_USED_RESOLUTION:
+            with self.db.transaction(write=True) as session:
+                session.execute(update(Token).where(Token.id == record.id).values(last_used=now))
+            record.last_used = now
+        return user, record
+
+    def list_tokens(self, user: User) -> list[Token]:
+        with self.db.transaction() as session:
+            return list(session.scalars(
+                select(Token).where(Token.user_id == user.id).order_by(Token.created.desc(), Token.id)))
+
+    def revoke_token(self, token_id: str, actor: User) -> None:
+        """Revoke one token: the actor's own, or anyone's for an admin. NotFound otherwise."""
+        with self.db.transaction(write=True) as session:
+            record = session.get(Token, token_id, with_for_update=True) if _is_token_id(token_id) else None
+            if record is None or (record.user_id != actor.id and not actor.is_admin):
+                raise NotFound("no such token")
+            record.revoked = True
+        log.info("token %s revoked by %s", token_id, actor.username)
+
+    def logout(self, record: Token) -> None:
+        with self.db.transaction(write=True) as session:
+            session.execute(update(Token).where(Token.id == record.id).values(revoked=True))
+        record.revoked = True
+
+    # --- users --------------------------------------------------------------
+
+    def list_users(self) -> list[User]:
+        with self.db.transaction() as session:
+            return list(session.scalars(select(User).order_by(User.username)))
+
+    def get_user(self, username: str) -> User:
+        user = self._find_user(username)
+        if user is None:
+            raise NotFound(f"no such user {username!r}")
+        return user
+
+    def create_user(self, username: str, password: str, *, email: str | None = None,
+                    role: str = USER, disabled: bool = False) -> User:
+        """Create a user and their home collection. AlreadyExists when the name is taken."""
+        validate_username(username)
+        validate_password(password)
+        validate_email(email)
+        validate_role(role)
+        with self.db.transaction() as session:
+            if session.scalar(select(User.id).where(User.username == username)) is not None:
+                raise AlreadyExists(f"user {username!r} already exists")
+        password_hash = self.passwords.hash(password)
+        self.create_home(username)
+        user = User(username=username, password_hash=password_hash, email=email, role=role,
+                    disabled=disabled, created=utcnow(), failed_logins=0)
+        try:
+            with self.db.transaction(write=True) as session:
+                session.add(user)
+        except IntegrityError:
+            raise AlreadyExists(f"user {username!r} already exists") from None
+        log.info("user %s created (role %s)", username, role)
+        return user
+
+    def update_user(self, username: str, *, email: str | None = UNSET, role: str = UNSET,
+                    password: str = UNSET, disabled: bool = UNSET) -> User:
+        """Change the given fields. A new password revokes the user's tokens and lifts a ban."""
+        if email is not UNSET:
+            validate_email(email)
+        if role is not UNSET:
+            validate_role(role)
+        password_hash = UNSET
+        if password is not UNSET:
+            password_hash = self.passwords.hash(validate_password(password))
+        with self.db.transaction(write=True) as session:
+            user, other_admins = self._lock_user_and_admins(session, username)
+            loses_admin = (role is not UNSET and role != ADMIN) or disabled is True
+            if user.is_admin and not user.disabled and loses_admin and other_admins == 0:
+                raise Conflict(f"{username!r} is the last active administrator")
+            if email is not UNSET:
+                user.email = email
+            if role is not UNSET:
+                user.role = role
+            if disabled is not UNSET:
+                user.disabled = disabled
+            if password_hash is not UNSET:
+                user.password_hash = password_hash
+                user.failed_logins = 0
+                user.banned_until = None
+                session.execute(update(Token).where(Token.user_id == user.id).values(revoked=True))
+        log.info("user %s updated (%s)", username, ", ".join(
+            name for name, value in (("email", email), ("role", role), ("password", password),
+                                     ("disabled", disabled)) if value is not UNSET) or "nothing")
+        return user
+
+    def delete_user(self, username: str) -> None:
+        """Delete a user and their tokens (their home collection stays). Never the last admin."""
+        with self.db.transaction(write=True) as session:
+            user, other_admins = self._lock_user_and_admins(session, username)
+            if user.is_admin and not user.disabled and other_admins == 0:
+                raise Conflict(f"{username!r} is the last active administrator")
+            session.execute(delete(Token).where(Token.user_id == user.id))
+            session.delete(user)
+        log.info("user %s deleted", username)
+
+    def _lock_user_and_admins(self, session, username: str) -> tuple[User, int]:
+        """Lock the user and every admin (in id order, so concurrent calls cannot deadlock);
+        return the user and how many other active admins there are."""
+        if not _could_exist(username):
+            raise NotFound(f"no such user {username!r}")
+        rows = session.scalars(
+            select(User).where(or_(User.username == username, User.role == ADMIN))
+            .order_by(User.id).with_for_update()).all()
+        user = next((row for row in rows if row.username == username), None)
+        if user is None:
+            raise NotFound(f"no such user {username!r}")
+        others = sum(1 for row in rows if row.id != user.id and row.is_admin and not row.disabled)
+        return user, others
+
+    # --- first start --------------------------------------------------------
+
+    def bootstrap_admin(self, username: str, password: str | None) -> str | None:
+        """Create the first administrator if there is none; safe in concurrent workers.
+
+        Returns the generated password when none was configured (the caller
+        hands it to the operator), else None.
+        """
+        validate_username(username)
+        generated = password is None
+        if generated:
+            password = secrets.token_urlsafe(18)
+        else:
+            try:
+                validate_password(password)
+            except Unprocessable as exc:
+                raise Unprocessable(f"ADMIN_PASSWORD: {exc.message}") from None
+        try:
+            with self.db.schema_lock() as session:
+                if session.scalar(select(User.id).where(User.role == ADMIN).limit(1)) is not None:
+                    return None
+                existing = session.scalars(select(User).where(User.username == username)).one_or_none()
+                if existing is not None:
+                    existing.role = ADMIN
+                    log.warning("no administrator found: promoted the existing user %s", username)
+                    return None
+                self.create_home(username)
+                session.add(User(username=username, password_hash=self.passwords.hash(password),
+                                 role=ADMIN, disabled=False, created=utcnow(), failed_logins=0))
+        except IntegrityError:
+            log.info("administrator %s created by another process", username)
+            return None
+        log.info("administrator %s created", username)
+        return password if generated else None

@@ -1,0 +1,87 @@
+"""LocalBackend: the embedded default, a vault directory plus a SQLite catalog.
+
+Layout under the data directory:
+    catalog.sqlite        collections, data objects, ACLs, AVUs, tickets (WAL mode)
+    vault/<2 hex>/<uuid>  the bytes of each data object
+    vault/.tmp/           uploads and copies in progress
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from backend.errors import Conflict, RapydoError
+from backend.storage import paths
+from backend.storage.base import AccessLevel, Storage, StorageBackend
+from backend.storage.local import nodes, permissions, tickets
+from backend.storage.local.actors import TicketActor, UserActor
+from backend.storage.local.catalog import Catalog, now, translate_errors
+from backend.storage.local.storage import LocalStorage
+from backend.storage.local.vault import Vault
+
+# The account that owns the zone and the home root, as in an iRODS installation.
+SERVICE_ACCOUNT = "rods"
+
+
+class LocalBackend(StorageBackend):
+    def __init__(self, data_dir: str | Path, *, zone: str = "tempZone"):
+        try:
+            paths.normalise(f"/{zone}", zone)
+        except RapydoError as exc:
+            raise ValueError(f"invalid zone name {zone!r}") from exc
+        self.zone = zone
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.vault = Vault(self.data_dir / "vault")
+        self.catalog = Catalog(self.data_dir / "catalog.sqlite")
+        self._zone_root = f"/{zone}"
+        self._home_root = f"/{zone}/home"
+        self._bootstrap()
+
+    @translate_errors
+    def _bootstrap(self) -> None:
+        """Schema, zone and home root: idempotent, safe when several workers start at once."""
+        self.catalog.create_schema()
+        with self.catalog.transaction() as conn:
+            parent = None
+            for path in (self._zone_root, self._home_root):
+                parent, created = nodes.create_root(conn, path, SERVICE_ACCOUNT, now(), parent)
+                if created:
+                    permissions.grant(conn, [parent.id], SERVICE_ACCOUNT, AccessLevel.own)
+                    permissions.grant(conn, [parent.id], permissions.PUBLIC, AccessLevel.read)
+
+    def session(self, user: str) -> Storage:
+        return LocalStorage(self.zone, self.catalog, self.vault, UserActor(user))
+
+    @translate_errors
+    def ticket_session(self, ticket: str) -> Storage:
+        # Refuse a bad ticket now; each later operation checks it again.
+        tickets.load_valid(self.catalog.connection(), ticket)
+        return LocalStorage(self.zone, self.catalog, self.vault, TicketActor(ticket))
+
+    @translate_errors
+    def create_home(self, user: str) -> str:
+        home = paths.normalise(paths.join(self._home_root, permissions.check_account_name(user)),
+                               self.zone)
+        with self.catalog.transaction() as conn:
+            node, created = nodes.create_root(conn, home, user, now(),
+                                              nodes.existing(conn, self._home_root))
+            if not node.is_collection:
+                raise Conflict(f"{home} exists and is not a collection")
+            if created:
+                permissions.initialise(conn, node.id, user)
+        return home
+
+    def health(self) -> dict:
+        try:
+            row = self.catalog.connection().execute(
+                "SELECT 1 FROM nodes WHERE path = ?", (self._zone_root,)).fetchone()
+            if row is None:
+                raise RuntimeError(f"the catalog has no zone {self._zone_root}")
+            self.vault.check_writable()
+        except Exception as exc:  # health reports, it never raises
+            return {"status": "down", "backend": "local", "error": str(exc)}
+        return {"status": "ok", "backend": "local", "zone": self.zone}
+
+    def close(self) -> None:
+        self.catalog.close()

@@ -1,0 +1,313 @@
+"""The local engine: the API under uWSGI as a background process of this host.
+
+Everything lives under DATA_DIR:
+    run/api.pid     the uWSGI master's pid (written by us at spawn, and by uWSGI)
+    run/api.ready   one line per worker that has built the app (a uWSGI accepting hook)
+    run/api.lock    serialises start/stop of one data directory
+    logs/api.log    uWSGI's and the application's output
+
+The backend gets its settings as environment variables only, exactly `env` plus a
+few process basics (PATH, HOME, locale...): nothing else leaks from the caller.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, Mapping, Sequence
+
+import psutil
+
+from controller import health, processes
+from controller.health import Health
+
+UWSGI_INI = Path("confs") / "uwsgi.ini"
+DEFAULT_PORT = 8080
+DEFAULT_HOST = "127.0.0.1"
+ADMIN_CREDENTIALS = "admin-credentials"
+# Names the API process inherits from the caller; the rest of its environment is `env`.
+PASSTHROUGH = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR",
+               "PYTHONPATH", "SSL_CERT_FILE", "SSL_CERT_DIR")
+# Set in the API's environment: tells our uWSGI from a process that recycled its pid.
+MARKER = "RAPYDO_API_PIDFILE"
+POLL_INTERVAL = 0.5
+LOG_TAIL_LINES = 40
+
+
+class EngineError(Exception):
+    """Starting or stopping failed; `log_tail` holds the API log lines that tell why."""
+
+    def __init__(self, message: str, log_tail: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.log_tail = log_tail
+
+
+class AlreadyRunning(EngineError):
+    def __init__(self, pid: int, url: str):
+        super().__init__(f"the API is already running (pid {pid}) at {url}")
+        self.pid, self.url = pid, url
+
+
+@dataclass(frozen=True)
+class Started:
+    url: str
+    pid: int
+    log_file: Path
+    admin_user: str
+    # Only when the backend generated it at first start (read once, then deleted).
+    admin_password: str | None
+
+
+@dataclass(frozen=True)
+class Stopped:
+    pid: int
+    pids: tuple[int, ...]  # master and workers that were stopped
+
+
+@dataclass(frozen=True)
+class Status:
+    running: bool
+    url: str
+    log_file: Path
+    pid: int | None = None
+    pids: tuple[int, ...] = ()  # master first, then its descendants
+    health: Health | None = None
+
+
+class LocalEngine:
+    """Start, stop and inspect one API instance (one DATA_DIR).
+
+    `env` is the backend's environment (the merged `variables`): DATA_DIR (relative to
+    `project_dir`), API_HOST and API_PORT are read here too. `module` overrides the ini's
+    WSGI callable, backend.wsgi:app (tests); `uwsgi_args` are appended to the uWSGI
+    command line (e.g. ["--processes", "8"]).
+    """
+
+    def __init__(
+        self,
+        project_dir: Path | str,
+        env: Mapping[str, str],
+        *,
+        module: str | None = None,
+        uwsgi: Path | str | None = None,
+        uwsgi_args: Sequence[str] = (),
+        start_timeout: float = 60.0,
+        stop_timeout: float = 45.0,
+    ):
+        self.project_dir = Path(project_dir).resolve()
+        self.env = dict(env)
+        self.data_dir = self.project_dir / (self.env.get("DATA_DIR") or "data")
+        self.host = self.env.get("API_HOST") or DEFAULT_HOST
+        self.port = int(self.env.get("API_PORT") or DEFAULT_PORT)
+        self.module = module
+        self.uwsgi = Path(uwsgi) if uwsgi else uwsgi_binary()
+        self.uwsgi_args = tuple(uwsgi_args)
+        self.start_timeout = start_timeout
+        self.stop_timeout = stop_timeout
+        self._child: subprocess.Popen | None = None
+
+    # --- where things are -------------------------------------------------------
+    @property
+    def run_dir(self) -> Path:
+        return self.data_dir / "run"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.run_dir / "api.pid"
+
+    @property
+    def ready_file(self) -> Path:
+        return self.run_dir / "api.ready"
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir / "logs" / "api.log"
+
+    @property
+    def url(self) -> str:
+        """Where clients on this host reach the API (a wildcard bind is reached on loopback)."""
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(self.host, self.host)
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    # --- commands ---------------------------------------------------------------
+    def start(self, progress: Callable[[], None] | None = None) -> Started:
+        """Launch uWSGI in the background and wait for GET /api/status to answer 200.
+
+        `progress` is called at every poll (the CLI prints a dot). Raises
+        AlreadyRunning, or EngineError (with the log's last lines) after killing
+        whatever was started when the API does not come up.
+        """
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock():
+            running = self._master()
+            if running is not None:
+                raise AlreadyRunning(running.pid, self.url)
+            processes.remove_file(self.pid_file)
+            processes.remove_file(self.ready_file)
+            log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
+            child = self._spawn()
+            processes.write_pid(self.pid_file, child.pid)
+        try:
+            self._wait_ready(child, log_offset, progress)
+        except BaseException:
+            self._abort(child)
+            raise
+        user, password = self._take_admin_credentials()
+        return Started(url=self.url, pid=child.pid, log_file=self.log_file,
+                       admin_user=user, admin_password=password)
+
+    def stop(self) -> Stopped | None:
+        """SIGTERM the master (die-on-term), wait for it and every worker collected
+        beforehand, SIGKILL survivors after `stop_timeout`. None when not running."""
+        if not self.pid_file.exists():
+            return None
+        with self._lock():
+            master = self._master()
+            if master is None:
+                processes.remove_file(self.pid_file)
+                return None
+            tree = processes.process_tree(master)
+            processes.stop_tree(tree, timeout=self.stop_timeout)
+            self._reap_child()
+            processes.remove_file(self.pid_file)
+            processes.remove_file(self.ready_file)
+            return Stopped(pid=master.pid, pids=tuple(proc.pid for proc in tree))
+
+    def status(self) -> Status:
+        master = self._master()
+        if master is None:
+            return Status(running=False, url=self.url, log_file=self.log_file)
+        tree = processes.process_tree(master)
+        return Status(running=True, url=self.url, log_file=self.log_file, pid=master.pid,
+                      pids=tuple(proc.pid for proc in tree), health=health.check(self.url))
+
+    # --- internals --------------------------------------------------------------
+    def command(self) -> list[str]:
+        command = [str(self.uwsgi), "--ini", str(self.project_dir / UWSGI_INI),
+                   "--http-socket", f"{self.host}:{self.port}",
+                   "--pidfile", str(self.pid_file)]
+        if self.module:
+            command += ["--module", self.module]
+        if self._ready_hook():
+            command += ["--hook-accepting", f"appendn:{self.ready_file} ready"]
+        return command + list(self.uwsgi_args)
+
+    def _ready_hook(self) -> bool:
+        """uWSGI hooks split their argument at the first space: no hook for such a path
+        (readiness is then the health check alone)."""
+        return not any(char.isspace() for char in str(self.ready_file))
+
+    def child_environment(self) -> dict[str, str]:
+        inherited = {name: value for name, value in os.environ.items()
+                     if name in PASSTHROUGH or name.startswith("LC_")}
+        return {**inherited, **self.env, "DATA_DIR": str(self.data_dir), MARKER: str(self.pid_file)}
+
+    def _spawn(self) -> subprocess.Popen:
+        if not self.uwsgi.exists():
+            raise EngineError(f"uWSGI not found at {self.uwsgi}")
+        with open(self.log_file, "ab") as log:
+            self._child = subprocess.Popen(
+                self.command(), cwd=self.project_dir, env=self.child_environment(),
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True, close_fds=True,
+            )
+        return self._child
+
+    def _wait_ready(self, child: subprocess.Popen, log_offset: int, progress) -> None:
+        deadline = time.monotonic() + self.start_timeout
+        last: Health | None = None
+        while True:
+            code = child.poll()
+            if code is not None:
+                raise EngineError(f"uWSGI exited with code {code} before the API answered",
+                                  self._log_tail(log_offset))
+            last = health.check(self.url, timeout=2.0)
+            if last.ok and self._all_workers_ready(child.pid):
+                return
+            if time.monotonic() >= deadline:
+                why = ("not every worker has built the app" if last.ok else
+                       f"no 200 from {self.url}{health.STATUS_PATH}, last: {last.describe()}")
+                raise EngineError(f"the API was not ready within {self.start_timeout:g} s: {why}",
+                                  self._log_tail(log_offset))
+            if progress:
+                progress()
+            time.sleep(POLL_INTERVAL)
+
+    def _all_workers_ready(self, master_pid: int) -> bool:
+        """With lazy-apps every worker builds its own app: one answering worker does not
+        mean the others are done (first-start work such as creating the administrator
+        happens in whichever worker gets there first)."""
+        if not self._ready_hook():
+            return True
+        try:
+            workers = len(psutil.Process(master_pid).children())
+            ready = len(self.ready_file.read_text().splitlines())
+        except (psutil.NoSuchProcess, FileNotFoundError):
+            return False
+        return workers > 0 and ready >= workers
+
+    def _abort(self, child: subprocess.Popen) -> None:
+        """Kill everything this start launched (master and workers)."""
+        with contextlib.suppress(psutil.NoSuchProcess):
+            processes.kill_tree(processes.process_tree(psutil.Process(child.pid)))
+        child.wait()
+        processes.remove_file(self.pid_file)
+        processes.remove_file(self.ready_file)
+
+    def _reap_child(self) -> None:
+        if self._child is not None:
+            self._child.wait()
+            self._child = None
+
+    def _master(self) -> psutil.Process | None:
+        pid = processes.read_pid(self.pid_file)
+        return processes.find_process(pid, marker=(MARKER, str(self.pid_file)))
+
+    def _take_admin_credentials(self) -> tuple[str, str | None]:
+        """`user:password` written once by the backend when it generated the password."""
+        path = self.data_dir / ADMIN_CREDENTIALS
+        default_user = self.env.get("ADMIN_USER") or "admin"
+        try:
+            text = path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return default_user, None
+        path.unlink()
+        user, sep, password = text.partition(":")
+        return (user, password) if sep else (default_user, None)
+
+    def _log_tail(self, offset: int = 0) -> str:
+        try:
+            with open(self.log_file, "rb") as log:
+                log.seek(offset)
+                lines = log.read().decode("utf-8", "replace").splitlines()
+        except FileNotFoundError:
+            return ""
+        return "\n".join(lines[-LOG_TAIL_LINES:])
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.run_dir / "api.lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def uwsgi_binary() -> Path:
+    """The uWSGI installed next to this Python (the virtualenv's), else the one on PATH."""
+    beside = Path(sys.executable).parent / "uwsgi"
+    if beside.exists():
+        return beside
+    found = shutil.which("uwsgi")
+    return Path(found) if found else beside

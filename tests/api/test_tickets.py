@@ -1,0 +1,77 @@
+"""Tickets: anonymous access with a ticket string, within its limits."""
+
+from datetime import datetime, timedelta, timezone
+
+
+def make_ticket(api, user, path, **body):
+    response = user.post(api.url("/api/tickets"), json={"path": path, **body})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_read_ticket_downloads_without_token_but_cannot_upload(api, alice, anonymous, place):
+    alice.put(api.data_url(place("shared.csv")), data=b"a,b\n1,2\n")
+    ticket = make_ticket(api, alice, place("shared.csv"), type="read")
+    assert anonymous.get(ticket["url"]).content == b"a,b\n1,2\n"
+    assert anonymous.put(ticket["url"], data=b"overwrite", params={"force": "true"}).status_code == 403
+    assert alice.get(api.data_url(place("shared.csv"))).content == b"a,b\n1,2\n"
+
+
+def test_used_up_ticket_is_refused(api, alice, anonymous, place):
+    alice.put(api.data_url(place("twice.txt")), data=b"two uses")
+    ticket = make_ticket(api, alice, place("twice.txt"), uses=2)
+    assert anonymous.head(ticket["url"]).status_code == 200  # headers use no use
+    assert anonymous.get(ticket["url"]).status_code == 200
+    assert anonymous.get(ticket["url"]).status_code == 200
+    refused = anonymous.get(ticket["url"])
+    assert refused.status_code == 403
+    assert "use" in refused.json()["error"]
+
+
+def test_expired_ticket_is_refused(api, alice, anonymous, place):
+    alice.put(api.data_url(place("old.txt")), data=b"old")
+    past = (datetime.now(timezone.utc) - timedelta(minutes=1)).isoformat()
+    ticket = make_ticket(api, alice, place("old.txt"), expires=past)
+    refused = anonymous.get(ticket["url"])
+    assert refused.status_code == 403
+    assert "expired" in refused.json()["error"]
+
+
+def test_unknown_ticket_is_refused(api, anonymous):
+    assert anonymous.get(api.url("/api/tickets/not-a-ticket/content")).status_code == 403
+
+
+def test_write_ticket_on_a_collection_uploads_below_it(api, alice, anonymous, place):
+    alice.post(api.data_url(place("dropbox")))
+    ticket = make_ticket(api, alice, place("dropbox"), type="write")
+    put = anonymous.put(ticket["url"] + "/report.pdf", data=b"%PDF")
+    assert put.status_code == 201, put.text
+    assert alice.get(api.data_url(place("dropbox/report.pdf"))).content == b"%PDF"
+    assert anonymous.get(ticket["url"] + "/../../secret").status_code in (400, 403, 404)
+
+
+def test_ticket_management(api, alice, bob, place):
+    alice.put(api.data_url(place("t.txt")), data=b"t")
+    ticket = make_ticket(api, alice, place("t.txt"), expires_in=3600, uses=5)
+    assert ticket["type"] == "read" and ticket["uses_limit"] == 5
+    listed = [t["string"] for t in alice.get(api.url("/api/tickets")).json()["tickets"]]
+    assert ticket["string"] in listed
+    assert ticket["string"] not in [t["string"] for t in bob.get(api.url("/api/tickets")).json()["tickets"]]
+    assert bob.delete(api.url(f"/api/tickets/{ticket['string']}")).status_code in (403, 404)
+    assert alice.delete(api.url(f"/api/tickets/{ticket['string']}")).status_code == 204
+    assert alice.get(api.url(f"/api/tickets/{ticket['string']}")).status_code == 404
+
+
+def test_only_an_owner_creates_tickets(api, bob, bob_place, alice):
+    bob.put(api.data_url(bob_place("b.txt")), data=b"b", params={"parents": "true"})
+    response = alice.post(api.url("/api/tickets"), json={"path": bob_place("b.txt")})
+    assert response.status_code == 403
+
+
+def test_invalid_ticket_requests(api, alice, place):
+    alice.put(api.data_url(place("i.txt")), data=b"i")
+    tickets = api.url("/api/tickets")
+    assert alice.post(tickets, json={"path": place("i.txt"), "type": "admin"}).status_code == 422
+    assert alice.post(tickets, json={"path": place("i.txt"), "uses": 0}).status_code == 422
+    assert alice.post(tickets, json={"path": place("i.txt"), "expires": "tomorrow"}).status_code == 400
+    assert alice.post(tickets, json={}).status_code == 400
