@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask
 
+from backend import request_log
 from backend.api import register_api
 from backend.api.errors import error_response
 from backend.auth import AuthExtension
@@ -26,5 +27,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     StorageExtension().init_app(app, settings)
     AuthExtension().init_app(app, settings)
     register_api(app)
+    request_log.init_app(app)
     app.register_error_handler(Exception, error_response)
     return app

@@ -39,6 +39,12 @@ class IncompleteTransfer(BadRequest):
     kind = "incomplete_transfer"
 
 
+class LengthRequired(RapydoError):
+    """The upload needs a Content-Length header."""
+
+    kind = "length_required"
+
+
 class Unauthorized(RapydoError):
     """Missing, invalid, expired or revoked credentials."""
 

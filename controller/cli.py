@@ -96,17 +96,20 @@ def rapydo(ctx: click.Context, project_dir, data_dir, assignments):
 def start(context: Context):
     """Start the API in the background and wait until it answers."""
     engine = context.engine()
+    current = engine.status()
+    if current.running:
+        fail(f"the API is already running (pid {current.pid}) at {current.url}")
     click.echo(f"Starting the API ({context.config.project}, {context.config.mode}) on {engine.url} ", nl=False)
     try:
         started = engine.start(progress=lambda: click.echo(".", nl=False))
-    except AlreadyRunning as exc:
+    except AlreadyRunning as exc:  # started by someone else meanwhile
         click.echo()
         fail(exc.message)
     except EngineError as exc:
         click.echo()
         fail(exc.message, exc.log_tail, engine.log_file)
     click.echo(" ready")
-    click.echo(f"API:  {started.url}/api (docs: {started.url}/api/docs)")
+    click.echo(f"API:  {started.url}  (docs: {started.url}/api/docs)")
     click.echo(f"Logs: {started.log_file}")
     if started.admin_password is not None:
         click.echo(f"Administrator: {started.admin_user}  password: {started.admin_password}")

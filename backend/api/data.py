@@ -67,7 +67,7 @@ class DataPath(Resource):
                                                "properties": {"file": {"type": "string", "format": "binary"}}}},
         }},
         responses={201: "created: the stored object's info with its checksum", 200: "replaced (force)",
-                   400: None, 403: None, 404: None, 409: None, 413: None},
+                   400: None, 403: None, 404: None, 409: None, 411: None, 413: None},
     )
     @login_required()
     def put(self, irods_path):

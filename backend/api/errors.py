@@ -13,6 +13,7 @@ log = logging.getLogger(__name__)
 
 STATUS = {
     errors.BadRequest: 400,
+    errors.LengthRequired: 411,
     errors.Unauthorized: 401,
     errors.PermissionDenied: 403,
     errors.NotFound: 404,

@@ -14,7 +14,8 @@ from werkzeug.exceptions import ClientDisconnected
 from werkzeug.http import http_date, quote_etag
 
 from backend.api import params
-from backend.errors import BadRequest, IncompleteTransfer, PayloadTooLarge, RangeNotSatisfiable
+from backend.errors import (BadRequest, IncompleteTransfer, LengthRequired, PayloadTooLarge,
+                            RangeNotSatisfiable)
 from backend.settings import current_settings
 from backend.storage.base import COLLECTION, Info, Storage
 
@@ -144,7 +145,9 @@ def upload(storage: Storage, path: str) -> tuple[Info, bool]:
         chunks, size = _body_chunks(upload_file.stream, settings.chunk_size), None
     else:
         if length is None and not request.environ.get("wsgi.input_terminated"):
-            raise BadRequest("send a Content-Length header (curl -T <file> does)")
+            # uWSGI's HTTP socket does not decode chunked request bodies.
+            raise LengthRequired("send a Content-Length header: curl -T <file> does, "
+                                 "curl -T - (standard input) does not")
         raw = request.environ["wsgi.input"] if length is not None else request.stream
         chunks, size = _body_chunks(raw, settings.chunk_size, length), length
     info = storage.write_in_streaming(path, _limited(chunks, limit), force=force, parents=parents,

@@ -176,6 +176,9 @@ class Storage(ABC):
 
     zone: str
     user: str | None
+    # A ticket session's ticket as it was when the session opened (None for a user's
+    # session): callers resolve paths relative to what the ticket grants.
+    ticket: Ticket | None = None
     metadata: MetadataManager
     acls: AclManager
     tickets: TicketManager

@@ -1,10 +1,9 @@
 """The OpenAPI spec is valid, complete, and a bounded schemathesis run against the
 live uWSGI server finds no server error."""
 
-import pytest
 import requests
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from openapi_spec_validator import validate
 
 SECURED_PREFIXES = ("/api/data", "/api/metadata", "/api/permissions", "/api/copy", "/api/move",
@@ -32,21 +31,28 @@ def test_swagger_ui_page_is_served(api):
     assert requests.get(api.url("/api/docs/static/swagger-ui-bundle.js"), timeout=30).status_code == 200
 
 
-@pytest.fixture(scope="module")
-def live_schema(api):
-    return schemathesis.openapi.from_url(api.url("/api/specs"))
+def test_no_server_errors(api):
+    """Every documented operation, with generated inputs, as alice and anonymously.
 
+    Schemathesis generates the cases from the live spec; we drive them with
+    Hypothesis directly (its pytest plugin does not support pytest 9 yet).
+    """
+    schema = schemathesis.openapi.from_url(api.url("/api/specs"))
+    server_errors = []
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) > 20
 
-schema = schemathesis.pytest.from_fixture("live_schema")
+    for operation in operations:
+        @settings(max_examples=20, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy())
+        def exercise(case):
+            # A fresh token each time: generated cases may log out or revoke the one they got.
+            for headers in ({"Authorization": f"Bearer {api.login('alice')}"}, {}):
+                response = case.call(base_url=api.url(""), headers=headers, timeout=30)
+                if response.status_code >= 500:
+                    server_errors.append((case.method, case.formatted_path, response.status_code,
+                                          response.text[:300]))
 
-
-@schema.parametrize()
-@settings(max_examples=25, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
-def test_no_server_errors(case, api):
-    # Both as alice and anonymously, since most endpoints differ in the two; a fresh
-    # token each time, since generated cases may log out or revoke the one they got.
-    for headers in ({"Authorization": f"Bearer {api.login('alice')}"}, {}):
-        response = case.call(base_url=api.url(""), headers=headers, timeout=30)
-        assert response.status_code < 500, (case.method, case.formatted_path, response.status_code,
-                                             response.text[:300])
+        exercise()
+    assert server_errors == []

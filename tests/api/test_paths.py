@@ -29,7 +29,8 @@ def raw_request(api, token, method, path, body=b""):
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     try:
         connection.putrequest(method, path, skip_accept_encoding=True)
-        connection.putheader("Authorization", f"Bearer {token}")
+        if token:
+            connection.putheader("Authorization", f"Bearer {token}")
         connection.putheader("Content-Length", str(len(body)))
         connection.endheaders(body)
         response = connection.getresponse()

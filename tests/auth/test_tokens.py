@@ -5,6 +5,8 @@ from __future__ import annotations
 import jwt
 import pytest
 
+from backend.auth import auth_service
+from backend.errors import NotFound
 from tests.auth.conftest import ADMIN_PASSWORD, bearer, login
 
 
@@ -169,7 +171,7 @@ def test_configured_jwt_secret_signs_the_tokens(make_app):
     assert not (app.extensions["rapydo.settings"].data_dir / "jwt_secret").exists()
 
 
-def test_values_no_user_or_token_can_have_are_plain_client_errors(client, admin_token):
+def test_values_no_user_or_token_can_have_are_plain_client_errors(app, client, admin_token):
     # PostgreSQL refuses NUL in text: such values must never reach a query.
     assert client.post("/auth/login", json={"username": "ad\x00min", "password": "whatever-pw"}).status_code == 401
     admin = bearer(admin_token)
@@ -178,6 +180,13 @@ def test_values_no_user_or_token_can_have_are_plain_client_errors(client, admin_
     assert client.delete("/admin/users/ad%00min", headers=admin).status_code in (400, 404)
     assert client.delete("/auth/tokens/ab%00cd", headers=admin).status_code in (400, 404)
     assert client.get("/admin/users/ad\\min", headers=admin).status_code in (400, 404)
+    service = auth_service(app)
+    with pytest.raises(NotFound):
+        service.get_user("ad\x00min")
+    with pytest.raises(NotFound):
+        service.delete_user("ad\x00min")
+    with pytest.raises(NotFound):
+        service.revoke_token("ab\x00cd", service.get_user("admin"))
     created = client.post("/admin/users", headers=admin,
                           json={"username": "alice", "password": "pass\x00word", "email": "a\x00@b.org"})
     assert created.status_code == 422

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from controller import processes
-from controller.local_engine import MARKER, EngineError, LocalEngine
+from controller.local_engine import MARKER, AlreadyRunning, EngineError, LocalEngine
 from tests.live import ADMIN_PASSWORD, ROOT, free_port, live_environment
 
 PROBE = "tests.controller.probe_app:app"
@@ -188,6 +188,8 @@ def test_a_stale_pid_file_is_not_a_running_api(tmp_path):
     try:
         started = engine.start()
         assert engine.status().running and engine.status().pid == started.pid
+        with pytest.raises(AlreadyRunning):
+            LocalEngine(ROOT, engine.env, module=PROBE).start()
     finally:
         engine.stop()
     assert not ours_still_running(engine)

@@ -106,7 +106,8 @@ def test_streamed_write_of_many_chunks_and_empty_objects(alice):
                                     checksum=sha2(data))
     assert info.size == len(data) and info.checksum == sha2(data)
     assert b"".join(alice.read_in_streaming(f"{ALICE}/big", chunk_size=100_000)) == data
-    assert all(len(c) <= 100_000 for c in alice.read_in_streaming(f"{ALICE}/big", chunk_size=100_000))
+    sizes = [len(c) for c in alice.read_in_streaming(f"{ALICE}/big", chunk_size=100_000)]
+    assert max(sizes) == 100_000 and sum(sizes) == len(data)
 
     empty = alice.write_in_streaming(f"{ALICE}/empty", [], size=0)
     assert empty.size == 0 and empty.checksum == sha2(b"")
@@ -739,6 +740,8 @@ def test_read_ticket_allows_reading_its_path_and_below_only(alice, backend):
     ticket = alice.tickets.create(f"{ALICE}/pub", "read")
     anon = backend.ticket_session(ticket.string)
     assert anon.user is None
+    assert anon.ticket.path == f"{ALICE}/pub" and anon.ticket.type == "read"
+    assert alice.ticket is None
     assert anon.stat(f"{ALICE}/pub").type == COLLECTION
     assert [i.name for i in anon.list(f"{ALICE}/pub").items] == ["a", "sub"]
     assert anon.get_file_content(f"{ALICE}/pub/sub/b") == b"b"

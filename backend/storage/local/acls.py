@@ -60,11 +60,12 @@ class LocalAclManager(AclManager):
             node = nodes.existing(conn, path)
             if not node.is_collection:
                 raise Conflict(f"{path} is a data object: only collections have inheritance")
+            flag = int(bool(inherit))
             if recursive:
                 permissions.require_subtree(conn, path, actor, AccessLevel.own,
                                             "change the inheritance of", collections_only=True)
-                conn.execute(f"UPDATE nodes SET inherit = :inherit WHERE {SUBTREE}"
-                             " AND type = 'collection'", {"inherit": int(bool(inherit)), "root": path})
+                conn.execute(f"UPDATE nodes SET inherit = :flag WHERE {SUBTREE}"
+                             " AND type = 'collection'", {"flag": flag, "root": path})
             else:
                 permissions.require(conn, node, actor, AccessLevel.own, "change the inheritance of")
-                conn.execute("UPDATE nodes SET inherit = ? WHERE id = ?", (int(bool(inherit)), node.id))
+                conn.execute("UPDATE nodes SET inherit = ? WHERE id = ?", (flag, node.id))

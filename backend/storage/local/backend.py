@@ -56,8 +56,8 @@ class LocalBackend(StorageBackend):
     @translate_errors
     def ticket_session(self, ticket: str) -> Storage:
         # Refuse a bad ticket now; each later operation checks it again.
-        tickets.load_valid(self.catalog.connection(), ticket)
-        return LocalStorage(self.zone, self.catalog, self.vault, TicketActor(ticket))
+        granted = tickets.load_valid(self.catalog.connection(), ticket)
+        return LocalStorage(self.zone, self.catalog, self.vault, TicketActor(ticket), granted)
 
     @translate_errors
     def create_home(self, user: str) -> str:

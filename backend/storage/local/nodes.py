@@ -15,7 +15,8 @@ from backend.storage.base import COLLECTION, DATAOBJECT, Info
 from backend.storage.local import permissions
 from backend.storage.local.catalog import SUBTREE, from_db, to_db
 
-COLUMNS = "id, parent_id, name, path, type, owner, size, checksum, vault, created, modified, inherit"
+COLUMNS = ("id, parent_id, name, path, type, owner, size, checksum, vault, created, modified,"
+           " inherit")
 
 
 @dataclass(frozen=True)

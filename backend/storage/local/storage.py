@@ -24,7 +24,7 @@ from backend.errors import (AlreadyExists, BadRequest, ChecksumMismatch, Conflic
                             RangeNotSatisfiable, ServiceUnavailable)
 from backend.storage import checksums, paths
 from backend.storage.base import (COLLECTION, DATAOBJECT, DEFAULT_CHUNK_SIZE, AccessLevel,
-                                  Info, Page, Storage)
+                                  Info, Page, Storage, Ticket)
 from backend.storage.local import metadata, nodes, permissions
 from backend.storage.local.acls import LocalAclManager
 from backend.storage.local.catalog import Catalog, now, translate_errors
@@ -46,9 +46,11 @@ def _non_negative(name: str, value, *, positive: bool = False) -> int:
 
 
 class LocalStorage(Storage):
-    def __init__(self, zone: str, catalog: Catalog, vault: Vault, actor):
+    def __init__(self, zone: str, catalog: Catalog, vault: Vault, actor,
+                 ticket: Ticket | None = None):
         self.zone = zone
         self.user = actor.user
+        self.ticket = ticket
         self._catalog = catalog
         self._vault = vault
         self._actor = actor
@@ -97,7 +99,8 @@ class LocalStorage(Storage):
 
     @translate_errors
     def list(self, path: str, *, offset: int = 0, limit: int = 100) -> Page:
-        offset, limit = _non_negative("offset", offset), _non_negative("limit", limit, positive=True)
+        offset = _non_negative("offset", offset)
+        limit = _non_negative("limit", limit, positive=True)
         path = self._path(path)
         conn = self._catalog.connection()
         node = nodes.existing(conn, path)
@@ -117,7 +120,7 @@ class LocalStorage(Storage):
                 # Overwritten or removed since we read the row: read it again.
                 node = nodes.by_id(conn, node.id)
                 if node is None or node.vault is None:
-                    raise NotFound("the data object was removed while it was being opened") from None
+                    raise NotFound("the data object was removed as it was opened") from None
             except OSError as exc:
                 raise ServiceUnavailable(f"the vault cannot open the data: {exc.strerror}") from exc
         raise ServiceUnavailable(f"the bytes of {node.path} are missing from the vault")
@@ -144,7 +147,8 @@ class LocalStorage(Storage):
         node, stream = self._open(conn, self._readable_object(conn, path, "read"))
         try:
             if offset > node.size:
-                error = RangeNotSatisfiable(f"offset {offset} is beyond the {node.size} bytes of {path}")
+                error = RangeNotSatisfiable(
+                    f"offset {offset} is beyond the {node.size} bytes of {path}")
                 error.size = node.size  # lets the API answer with Content-Range: bytes */size
                 raise error
             self._actor.consume(conn)

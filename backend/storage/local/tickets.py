@@ -67,6 +67,8 @@ class LocalTicketManager(TicketManager):
     @translate_errors
     def create(self, path: str, type: Literal["read", "write"] = "read", *,
                expires: datetime | None = None, uses: int | None = None) -> Ticket:
+        """Needs own on the path. A naive `expires` is taken as UTC; one in the past is
+        accepted: the ticket is then simply unusable."""
         user = self._actor.require_user("create tickets")
         if type not in ("read", "write"):
             raise Unprocessable(f"unknown ticket type {type!r}: use read or write")

@@ -50,7 +50,8 @@ class Vault:
     def _temp_path(self) -> Path:
         return self.tmp / f"{uuid.uuid4().hex}.part"
 
-    def receive(self, chunks: Iterable[bytes], *, limit: int | None = None) -> tuple[Path, int, bytes]:
+    def receive(self, chunks: Iterable[bytes], *,
+                limit: int | None = None) -> tuple[Path, int, bytes]:
         """Write `chunks` to a new temporary file, hashing them on the way.
 
         Returns (temporary file, byte count, sha256 digest). One pass over the

@@ -1,0 +1,50 @@
+"""Upload limits and what the request log may show; each test runs its own server."""
+
+import time
+
+import requests
+
+from tests.api.conftest import PASSWORD
+
+
+def user_session(live, name="carol"):
+    admin = live.session(live.admin_token())
+    created = admin.post(live.url + "/admin/users", json={"username": name, "password": PASSWORD})
+    assert created.status_code == 201, created.text
+    return live.session(live.login(name, PASSWORD))
+
+
+def test_uploads_over_max_upload_size_are_413_and_store_nothing(live_api_factory):
+    live = live_api_factory(MAX_UPLOAD_SIZE=1000)
+    carol = user_session(live)
+    url = live.url + "/api/data/tempZone/home/carol/big.bin"
+    assert carol.put(url, data=b"x" * 1001).status_code == 413
+    assert carol.put(url, files={"file": ("big.bin", b"x" * 5000)}).status_code == 413
+    assert carol.get(url).status_code == 404
+    assert carol.put(url, data=b"x" * 1000).status_code == 201
+
+
+def test_chunked_upload_without_length_is_411(live_api):
+    carol = user_session(live_api)
+    url = live_api.url + "/api/data/tempZone/home/carol/stream.bin"
+    response = carol.put(url, data=iter([b"abc", b"def"]))  # a generator body is sent chunked
+    assert response.status_code == 411
+    assert "Content-Length" in response.json()["error"]
+    assert carol.get(url).status_code == 404
+
+
+def test_ticket_strings_and_tokens_never_reach_the_log(live_api):
+    carol = user_session(live_api)
+    carol.put(live_api.url + "/api/data/tempZone/home/carol/f.txt", data=b"f")
+    ticket = carol.post(live_api.url + "/api/tickets",
+                        json={"path": "/tempZone/home/carol/f.txt"}).json()
+    assert requests.get(ticket["url"], timeout=30).content == b"f"
+    # uWSGI writes a request's log line after the response has gone out.
+    deadline = time.monotonic() + 30
+    while "/api/tickets/***/content" not in live_api.log() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    log = live_api.log()
+    assert "/api/tickets/***/content" in log
+    assert ticket["string"] not in log
+    assert carol.headers["Authorization"].split()[1] not in log
+    assert PASSWORD not in log
