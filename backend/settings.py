@@ -41,6 +41,8 @@ class Settings(BaseModel):
     # Argon2 cost; lowered only by tests that create many users.
     password_time_cost: int = 3
 
+    # fsync every stored file before the catalog names it (local backend).
+    vault_fsync: bool = True
     # 0 means unlimited.
     max_upload_size: int = 0
     # Bytes per chunk for streamed reads and writes.

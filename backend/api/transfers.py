@@ -12,6 +12,7 @@ import mimetypes
 from flask import Response, request
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.http import http_date, quote_etag
+from werkzeug.wsgi import wrap_file
 
 from backend.api import params
 from backend.errors import (BadRequest, IncompleteTransfer, LengthRequired, PayloadTooLarge,
@@ -76,7 +77,8 @@ def download_response(storage: Storage, info: Info) -> Response:
     span = _requested_range(info)
     settings = current_settings()
     if span is None:
-        chunks = storage.read_in_streaming(info.path, chunk_size=settings.chunk_size)
+        # The whole object as a file: uWSGI sends a real file with sendfile().
+        chunks = wrap_file(request.environ, storage.open(info.path), buffer_size=settings.chunk_size)
         status = 200
     else:
         start, stop = span

@@ -18,7 +18,7 @@ def build_backend(settings) -> StorageBackend:
     if settings.storage_backend == "local":
         from backend.storage.local import LocalBackend
 
-        return LocalBackend(settings.data_dir, zone=settings.irods_zone)
+        return LocalBackend(settings.data_dir, zone=settings.irods_zone, durable=settings.vault_fsync)
     if settings.storage_backend == "irods":
         from backend.storage.irods import IrodsBackend  # added by the iRODS issue
 

@@ -219,6 +219,16 @@ class Storage(ABC):
         """
 
     @abstractmethod
+    def open(self, path: str) -> BinaryIO:
+        """A read-only file object over a data object's bytes, positioned at the start
+        (python-irodsclient: `data_objects.open(path, "r")`).
+
+        Checks and ticket use as for read_in_streaming. The caller closes it. Where
+        it is a real file (it has a working `fileno()`), a WSGI server may hand it to
+        the kernel (sendfile) instead of copying it through Python.
+        """
+
+    @abstractmethod
     def copy(self, src: str, dst: str, *, force: bool = False) -> Info:
         """Server-side copy of a data object or, recursively, a collection."""
 

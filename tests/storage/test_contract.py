@@ -144,6 +144,27 @@ def test_read_checks_happen_at_call_time_not_at_first_chunk(alice, bob):
         alice.checksum(f"{ALICE}/coll")
 
 
+def test_open_gives_a_file_object_with_the_same_checks(alice, bob, backend):
+    data = b"file-like " * 1000
+    put(alice, f"{ALICE}/o", data)
+    with alice.open(f"{ALICE}/o") as stream:
+        assert stream.read(5) == data[:5]
+        assert stream.read() == data[5:]
+    with pytest.raises(PermissionDenied):
+        bob.open(f"{ALICE}/o")
+    with pytest.raises(NotFound):
+        alice.open(f"{ALICE}/missing")
+    alice.mkdir(f"{ALICE}/c")
+    with pytest.raises(Conflict):
+        alice.open(f"{ALICE}/c")
+    ticket = alice.tickets.create(f"{ALICE}/o", "read", uses=1)
+    anon = backend.ticket_session(ticket.string)
+    with anon.open(f"{ALICE}/o") as stream:
+        assert stream.read() == data
+    with pytest.raises(PermissionDenied, match="used up"):
+        anon.open(f"{ALICE}/o")
+
+
 # --- listing -----------------------------------------------------------------------
 
 def test_listing_pages_in_name_order_with_has_more(alice):

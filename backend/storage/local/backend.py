@@ -24,7 +24,7 @@ SERVICE_ACCOUNT = "rods"
 
 
 class LocalBackend(StorageBackend):
-    def __init__(self, data_dir: str | Path, *, zone: str = "tempZone"):
+    def __init__(self, data_dir: str | Path, *, zone: str = "tempZone", durable: bool = True):
         try:
             paths.normalise(f"/{zone}", zone)
         except RapydoError as exc:
@@ -32,7 +32,7 @@ class LocalBackend(StorageBackend):
         self.zone = zone
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.vault = Vault(self.data_dir / "vault")
+        self.vault = Vault(self.data_dir / "vault", durable=durable)
         self.catalog = Catalog(self.data_dir / "catalog.sqlite")
         self._zone_root = f"/{zone}"
         self._home_root = f"/{zone}/home"

@@ -133,6 +133,10 @@ class LocalStorage(Storage):
         return node
 
     @translate_errors
+    def open(self, path: str) -> BinaryIO:
+        return self._open_for_reading(self._path(path), offset=0)[1]
+
+    @translate_errors
     def read_in_streaming(self, path: str, *, offset: int = 0, length: int | None = None,
                           chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[bytes]:
         # A plain function returning a generator: every check (and the ticket use)
@@ -142,7 +146,12 @@ class LocalStorage(Storage):
         chunk_size = _non_negative("chunk_size", chunk_size, positive=True)
         if length is not None:
             length = _non_negative("length", length)
-        path = self._path(path)
+        node, stream = self._open_for_reading(self._path(path), offset)
+        remaining = node.size - offset if length is None else min(length, node.size - offset)
+        return self._chunks(stream, node, offset, remaining, chunk_size)
+
+    def _open_for_reading(self, path: str, offset: int) -> tuple[Node, BinaryIO]:
+        """Check access and the offset, spend a ticket use, and open the vault file."""
         conn = self._catalog.connection()
         node, stream = self._open(conn, self._readable_object(conn, path, "read"))
         try:
@@ -155,8 +164,7 @@ class LocalStorage(Storage):
         except BaseException:
             stream.close()
             raise
-        remaining = node.size - offset if length is None else min(length, node.size - offset)
-        return self._chunks(stream, node, offset, remaining, chunk_size)
+        return node, stream
 
     @staticmethod
     def _chunks(stream: BinaryIO, node: Node, offset: int, remaining: int,
