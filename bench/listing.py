@@ -6,7 +6,8 @@ Fills one collection with `--objects` data objects and another with 100, through
 the storage layer in this process (100,000 HTTP uploads would only measure
 uploads), then times `GET /api/data/<collection>?limit=100` on each through the
 running API. Target: huge / small <= 2 (the listing must not scan the collection).
-The detailed form and a page deep inside the huge collection are printed too.
+The detailed form and a page deep inside the huge collection, by offset and by
+the keyset `after=<name>` of the `next` links, are printed too.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ def main() -> None:
             ("small, detailed", "small", {"limit": 100, "detailed": "true"}),
             ("huge, detailed", "huge", {"limit": 100, "detailed": "true"}),
             ("huge, offset 50000", "huge", {"limit": 100, "offset": min(50_000, args.objects - 100)}),
+            ("huge, after a name", "huge", {"limit": 100,
+                                            "after": f"object-{min(50_000, args.objects - 101):07d}.dat"}),
         ]:
             figures[label] = median_time(session, f"{base}{ZONE_HOME}/{collection}", params, args.requests)
             print(f"  {label:<20} median {figures[label] * 1000:.2f} ms")
@@ -68,7 +71,9 @@ def main() -> None:
     print(f"first page, {args.objects} vs 100 objects: "
           f"{figures['huge, first page'] / figures['small, first page']:.2f}x (target <= 2); "
           f"detailed: {figures['huge, detailed'] / figures['small, detailed']:.2f}x; "
-          f"a page at offset 50000: {figures['huge, offset 50000'] / figures['small, first page']:.2f}x")
+          f"a page at offset 50000: {figures['huge, offset 50000'] / figures['small, first page']:.2f}x, "
+          f"the same page by its `next` link (after=<name>): "
+          f"{figures['huge, after a name'] / figures['small, first page']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ class DataPath(Resource):
         parameters=[
             IRODS_PATH,
             query("offset", {"type": "integer", "minimum": 0}),
+            query("after", STRING, "list the names after this one (the `next` link of a page uses it)"),
             query("limit", {"type": "integer", "minimum": 1, "maximum": transfers.MAX_PAGE}),
             query("detailed", BOOLEAN, "size, checksum, owner and times per entry"),
             query("stat", BOOLEAN, "answer the path's info as JSON instead of its content"),

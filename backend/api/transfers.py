@@ -8,6 +8,7 @@ the request body chunk by chunk.
 from __future__ import annotations
 
 import mimetypes
+from urllib.parse import urlencode
 
 from flask import Response, request
 from werkzeug.exceptions import ClientDisconnected
@@ -174,14 +175,14 @@ def listing(storage: Storage, info: Info) -> dict:
     offset = params.integer("offset", 0)
     limit = params.integer("limit", 100, minimum=1, maximum=MAX_PAGE)
     detailed = params.flag("detailed")
-    page = storage.list(info.path, offset=offset, limit=limit)
+    after = request.args.get("after") or None
+    page = storage.list(info.path, offset=offset, limit=limit, after=after)
     items = [item.as_dict() if detailed else {"name": item.name, "path": item.path, "type": item.type}
              for item in page.items]
-    return {
-        "path": info.path,
-        "type": COLLECTION,
-        "offset": offset,
-        "limit": limit,
-        "has_more": page.has_more,
-        "items": items,
-    }
+    listing = {"path": info.path, "type": COLLECTION, "offset": offset, "limit": limit,
+               "has_more": page.has_more, "items": items}
+    if page.has_more:
+        # Keyset continuation: the next page starts after the last name of this one.
+        query = {"limit": limit, "after": page.items[-1].name, "detailed": str(detailed).lower()}
+        listing["next"] = f"{request.base_url}?{urlencode(query)}"
+    return listing

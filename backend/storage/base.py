@@ -190,8 +190,12 @@ class Storage(ABC):
         """Info of a collection or data object; NotFound when neither exists."""
 
     @abstractmethod
-    def list(self, path: str, *, offset: int = 0, limit: int = 100) -> Page:
-        """Children of a collection ordered by name, without scanning the whole collection."""
+    def list(self, path: str, *, offset: int = 0, limit: int = 100, after: str | None = None) -> Page:
+        """Children of a collection ordered by name, without scanning the whole collection.
+
+        `after` continues a listing after that name (keyset paging: a deep page costs
+        what the first does); `offset` then counts from there.
+        """
 
     @abstractmethod
     def mkdir(self, path: str, *, parents: bool = False) -> Info:

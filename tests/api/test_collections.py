@@ -14,6 +14,20 @@ def test_listing_is_paginated_in_name_order(api, alice, place):
     assert last["has_more"] is False
 
 
+def test_next_links_walk_the_whole_collection(api, alice, place):
+    alice.post(api.data_url(place("walk")))
+    names = [f"n{i:02d}" for i in range(23)]
+    for name in names:
+        alice.put(api.data_url(place(f"walk/{name}")), data=b".")
+    seen, url, params = [], api.data_url(place("walk")), {"limit": 10, "detailed": "true"}
+    while url:
+        page = alice.get(url, params=params).json()
+        assert all("checksum" in item for item in page["items"])  # the form is kept
+        seen += [item["name"] for item in page["items"]]
+        url, params = page.get("next"), None
+    assert seen == names
+
+
 def test_detailed_listing_has_size_checksum_owner_and_times(api, alice, place):
     alice.put(api.data_url(place("d/x.txt")), data=b"12345", params={"parents": "true"})
     item = alice.get(api.data_url(place("d")), params={"detailed": "true"}).json()["items"][0]

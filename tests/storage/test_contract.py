@@ -167,6 +167,28 @@ def test_open_gives_a_file_object_with_the_same_checks(alice, bob, backend):
 
 # --- listing -----------------------------------------------------------------------
 
+def test_listing_continues_after_a_name(alice, bob):
+    alice.mkdir(f"{ALICE}/keys")
+    names = [f"k{i:02d}" for i in range(12)]
+    for name in names:
+        put(alice, f"{ALICE}/keys/{name}", b"x")
+    alice.acls.set(f"{ALICE}/keys", "bob", AccessLevel.read)
+    alice.acls.set(f"{ALICE}/keys/k05", "bob", AccessLevel.read)
+    seen, after = [], None
+    while True:
+        page = alice.list(f"{ALICE}/keys", limit=5, after=after)
+        seen += [info.name for info in page.items]
+        if not page.has_more:
+            break
+        after = page.items[-1].name
+    assert seen == names
+    assert [i.name for i in alice.list(f"{ALICE}/keys", after="k09").items] == ["k10", "k11"]
+    assert [i.name for i in alice.list(f"{ALICE}/keys", after="k03", offset=1, limit=2).items] == ["k05", "k06"]
+    assert alice.list(f"{ALICE}/keys", after="zzz").items == []
+    # Continuing still hides what the reader may not see.
+    assert [i.name for i in bob.list(f"{ALICE}/keys", after="k00").items] == ["k05"]
+
+
 def test_listing_pages_in_name_order_with_has_more(alice):
     alice.mkdir(f"{ALICE}/many")
     names = [f"f{i:03d}" for i in range(25)]

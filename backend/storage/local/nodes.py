@@ -66,16 +66,19 @@ def by_id(conn: sqlite3.Connection, node_id: int) -> Node | None:
 
 
 def children(conn: sqlite3.Connection, parent: Node, reader: str, *, offset: int,
-             limit: int) -> list[Node]:
-    """Up to `limit` children readable by `reader`, in name order, from `offset`.
+             limit: int, after: str | None = None) -> list[Node]:
+    """Up to `limit` children readable by `reader`, in name order, from `offset`
+    (counted after the name `after`, when given).
 
     The (parent_id, name) index delivers rows already ordered, and the ACL filter
-    is a primary-key probe per row, so SQLite stops after offset+limit rows.
+    is a primary-key probe per row, so SQLite stops after offset+limit rows; with
+    `after` it seeks straight to that name, so a deep page costs what the first does.
     """
     rows = conn.execute(
-        f"SELECT {COLUMNS} FROM nodes n WHERE n.parent_id = :parent AND {permissions.READABLE}"
-        " ORDER BY n.name LIMIT :limit OFFSET :offset",
-        {"parent": parent.id, "reader": reader, "limit": limit, "offset": offset},
+        f"SELECT {COLUMNS} FROM nodes n WHERE n.parent_id = :parent AND n.name > :after"
+        f" AND {permissions.READABLE} ORDER BY n.name LIMIT :limit OFFSET :offset",
+        {"parent": parent.id, "reader": reader, "limit": limit, "offset": offset,
+         "after": after or ""},
     ).fetchall()
     return [_node(row) for row in rows]
 

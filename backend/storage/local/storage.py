@@ -98,7 +98,7 @@ class LocalStorage(Storage):
         return node.info()
 
     @translate_errors
-    def list(self, path: str, *, offset: int = 0, limit: int = 100) -> Page:
+    def list(self, path: str, *, offset: int = 0, limit: int = 100, after: str | None = None) -> Page:
         offset = _non_negative("offset", offset)
         limit = _non_negative("limit", limit, positive=True)
         path = self._path(path)
@@ -108,7 +108,7 @@ class LocalStorage(Storage):
         if not node.is_collection:
             raise Conflict(f"{path} is a data object, not a collection: stat it instead")
         # One row more than asked tells whether another page exists, without a COUNT.
-        rows = nodes.children(conn, node, reader, offset=offset, limit=limit + 1)
+        rows = nodes.children(conn, node, reader, offset=offset, limit=limit + 1, after=after)
         return Page(items=[row.info() for row in rows[:limit]], offset=offset, limit=limit,
                     has_more=len(rows) > limit)
 
