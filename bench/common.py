@@ -5,6 +5,7 @@ measured in the same run, because these machines are noisy."""
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import tempfile
 import time
@@ -35,10 +36,9 @@ def api_server(**env):
 
 
 def timed(action) -> float:
+    """Seconds `action` takes, timed after flushing dirty pages, so that no step pays
+    for the writes of the step before it."""
+    os.sync()
     start = time.perf_counter()
     action()
     return time.perf_counter() - start
-
-
-def best_of(repeats: int, action) -> float:
-    return min(timed(action) for _ in range(repeats))

@@ -24,13 +24,7 @@ import statistics
 import subprocess
 from urllib.parse import urlsplit
 
-from common import OUT, PeakMemory, api_server, timed as _timed
-
-
-def timed(action) -> float:
-    """Time `action` after flushing dirty pages, so that no step pays for the writes of the previous one."""
-    os.sync()
-    return _timed(action)
+from common import OUT, PeakMemory, api_server, timed
 
 MiB = 1024 * 1024
 CHUNK = 4 * MiB

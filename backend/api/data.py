@@ -48,10 +48,7 @@ class DataPath(Resource):
                responses={200: "headers only", 400: "invalid path", 403: "not allowed", 404: "no such path"})
     @login_required()
     def head(self, irods_path):
-        info = user_storage().stat(logical(irods_path))
-        if info.type == COLLECTION:
-            return Response(status=200, headers={"X-Object-Type": COLLECTION})
-        return transfers.head_response(info)
+        return transfers.head_response(user_storage().stat(logical(irods_path)))
 
     @operation(
         "Upload a data object: the raw body (or a multipart 'file' part), streamed, checksummed, atomic",

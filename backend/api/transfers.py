@@ -66,6 +66,8 @@ def _unsatisfiable(info: Info, message: str) -> RangeNotSatisfiable:
 
 def head_response(info: Info) -> Response:
     """Headers of a download, without touching the bytes (and without using a ticket)."""
+    if info.type == COLLECTION:
+        return Response(status=200, headers={"X-Object-Type": COLLECTION})
     response = Response(status=200, headers=object_headers(info))
     response.headers["Content-Length"] = str(info.size)
     return response

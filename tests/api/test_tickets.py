@@ -46,6 +46,8 @@ def test_unknown_ticket_is_refused(api, anonymous):
 def test_write_ticket_on_a_collection_uploads_below_it(api, alice, anonymous, place):
     alice.post(api.data_url(place("dropbox")))
     ticket = make_ticket(api, alice, place("dropbox"), type="write")
+    head = anonymous.head(ticket["url"])
+    assert head.status_code == 200 and head.headers["X-Object-Type"] == "collection"
     put = anonymous.put(ticket["url"] + "/report.pdf", data=b"%PDF")
     assert put.status_code == 201, put.text
     assert alice.get(api.data_url(place("dropbox/report.pdf"))).content == b"%PDF"
