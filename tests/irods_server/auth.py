@@ -1,0 +1,59 @@
+"""Authentication (API 110000): the iRODS 4.3 JSON flow for native and pam_password.
+
+native: the client asks for a challenge, then answers with
+base64(MD5(challenge + password NUL-padded to 50 bytes)), 0x00 bytes of the
+digest replaced by 0x01. pam_password: the client sends its password in
+``a_pw``; we hand back a temporary password which it then uses for native.
+"""
+
+import base64
+import hashlib
+import secrets
+import string
+
+from . import errors as E
+from .errors import IrodsError
+
+MAX_PASSWORD_LENGTH = 50
+
+
+def digest(challenge, password):
+    padded = password.encode()[:MAX_PASSWORD_LENGTH].ljust(MAX_PASSWORD_LENGTH, b"\0")
+    raw = hashlib.md5(challenge.encode() + padded).digest().replace(b"\0", b"\1")
+    return base64.b64encode(raw).decode()
+
+
+def _new_secret(n):
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(n))
+
+
+def authenticate(server, session, request):
+    """One step of the flow; returns the JSON reply, sets session.user on success."""
+    op = request.get("next_operation", "")
+    scheme = request.get("scheme", "native")
+    name = request.get("user_name", "")
+    user = server.catalog.users.get(name)
+    if scheme == "pam_password" and op == "auth_agent_auth_request":
+        if server.require_tls_for_pam and not session.tls:
+            raise IrodsError(E.SYS_NOT_SUPPORTED, "pam_password needs TLS")
+        if user is None or request.get("a_pw", "") != user.password:
+            raise IrodsError(E.PAM_AUTH_PASSWORD_FAILED, "PAM authentication failed")
+        temporary = _new_secret(32)
+        server.temporary_passwords.setdefault(name, set()).add(temporary)
+        return {**request, "request_result": temporary}
+    if scheme != "native":
+        raise IrodsError(E.SYS_NOT_SUPPORTED, f"scheme {scheme}")
+    if op == "auth_agent_auth_request":
+        session.challenge = _new_secret(64)
+        return {**request, "request_result": session.challenge}
+    if op == "auth_agent_auth_response":
+        challenge, session.challenge = session.challenge, None
+        if user is None or not challenge:
+            raise IrodsError(E.CAT_INVALID_AUTHENTICATION, "unknown user or no challenge")
+        candidates = [user.password] + sorted(server.temporary_passwords.get(name, ()))
+        if request.get("digest") not in {digest(challenge, pw) for pw in candidates}:
+            raise IrodsError(E.CAT_INVALID_AUTHENTICATION, "wrong password")
+        session.user = name
+        return {}
+    raise IrodsError(E.SYS_API_INPUT_ERR, f"next_operation {op!r}")

@@ -1,0 +1,33 @@
+"""iRODS error codes the server returns, and the exception that carries one to the client."""
+
+CAT_NO_ROWS_FOUND = -808000
+CAT_SUCCESS_BUT_WITH_NO_INFO = -810000
+CATALOG_ALREADY_HAS_ITEM_BY_THAT_NAME = -809000
+CAT_INVALID_ARGUMENT = -816000
+CAT_UNKNOWN_COLLECTION = -814000
+CAT_UNKNOWN_FILE = -817000
+CAT_NO_ACCESS_PERMISSION = -818000
+CAT_COLLECTION_NOT_EMPTY = -821000
+CAT_INVALID_AUTHENTICATION = -826000
+CAT_INVALID_USER = -827000
+CAT_NAME_EXISTS_AS_COLLECTION = -833000
+CAT_NAME_EXISTS_AS_DATAOBJ = -834000
+CAT_TICKET_INVALID = -890000
+OVERWRITE_WITHOUT_FORCE_FLAG = -312000
+OBJ_PATH_DOES_NOT_EXIST = -358000
+USER_FILE_DOES_NOT_EXIST = -310000
+SYS_API_INPUT_ERR = -130000
+SYS_INVALID_INPUT_PARAM = -130000
+SYS_BAD_FILE_DESCRIPTOR = -323000
+SYS_NOT_SUPPORTED = -183000
+API_NOT_SUPPORTED = -154000  # SYS_UNMATCHED_API_NUM
+PAM_AUTH_PASSWORD_FAILED = -993000
+
+
+class IrodsError(Exception):
+    """Raised anywhere in the server; the connection loop turns it into a negative intInfo."""
+
+    def __init__(self, code, message=""):
+        super().__init__(message or str(code))
+        self.code = code
+        self.message = message or str(code)

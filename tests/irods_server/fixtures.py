@@ -1,0 +1,36 @@
+"""Pytest fixtures other test packages can import: ``from tests.irods_server.fixtures import irods_server``."""
+
+import os
+
+import pytest
+
+from .server import IrodsTestServer
+
+
+@pytest.fixture
+def irods_server():
+    server = IrodsTestServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def irods_tls_server(tmp_path):
+    """A server that requires TLS; ``server.client_ssl_context`` trusts its self-signed certificate."""
+    from . import tls
+
+    if not tls.openssl_available():
+        message = "openssl command not found: cannot make a test certificate"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI must not pass by skipping the TLS path
+        pytest.skip(message)
+    cert, key = tls.make_self_signed(tmp_path)
+    server = IrodsTestServer(tls_context=tls.server_context(cert, key))
+    server.client_ssl_context = tls.client_context(cert)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
