@@ -10,6 +10,7 @@ setup(
     python_requires=">=3.11",
     packages=find_packages(include=["backend", "backend.*", "controller", "controller.*"]),
     include_package_data=True,
+    package_data={"controller": ["templates/*.tmpl"]},
     install_requires=[
         "flask>=3.0,<4",
         "flask-restful>=0.3.10,<0.4",

@@ -12,6 +12,7 @@ from backend.api.errors import error_response
 from backend.auth import AuthExtension
 from backend.settings import Settings
 from backend.storage import StorageExtension
+from backend.tasks import celery_init_app
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     StorageExtension().init_app(app, settings)
     AuthExtension().init_app(app, settings)
+    celery_init_app(app, settings)
     register_api(app)
     request_log.init_app(app)
     app.register_error_handler(Exception, error_response)

@@ -50,6 +50,11 @@ class Settings(BaseModel):
 
     api_port: int = 8080
 
+    # Celery broker; default: an embedded kombu transport (files under data_dir/broker).
+    celery_broker_url: str | None = None
+    # Celery result backend; default: SQLite in data_dir (db+sqlite:///...).
+    celery_result_backend: str | None = None
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:

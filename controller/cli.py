@@ -1,6 +1,6 @@
 """`rapydo`: deploy the API. Layers in (controller.config), an engine out (controller.local_engine).
 
-    rapydo [--project-dir DIR] [--data-dir DIR] [--env KEY=VALUE ...] start|stop|status|version
+    rapydo [--project-dir DIR] [--data-dir DIR] [--env KEY=VALUE ...] start|stop|restart|status|logs|version
 
 Exit codes: 0 success (also `stop` when nothing runs), 1 failure, 2 usage or
 configuration error, 3 `status` when the API is not running (as LSB init scripts do).
@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from importlib import metadata
 from pathlib import Path
 
 import click
+
+from controller import commands, scaffold_commands
+from controller import compose_commands
 
 from controller.config import Config, ConfigError, load_config, parse_assignments
 from controller.local_engine import AlreadyRunning, EngineError, LocalEngine
@@ -94,7 +98,8 @@ def rapydo(ctx: click.Context, project_dir, data_dir, assignments):
 @rapydo.command()
 @pass_context
 def start(context: Context):
-    """Start the API in the background and wait until it answers."""
+    """Start the API and the Celery worker in the background and wait until they answer."""
+    commands.validate_or_exit(context.config)
     engine = context.engine()
     current = engine.status()
     if current.running:
@@ -111,6 +116,8 @@ def start(context: Context):
     click.echo(" ready")
     click.echo(f"API:  {started.url}  (docs: {started.url}/api/docs)")
     click.echo(f"Logs: {started.log_file}")
+    if started.worker_pid is not None:
+        click.echo(f"Worker: pid {started.worker_pid}  (logs: {engine.worker_log_file})")
     if started.admin_password is not None:
         click.echo(f"Administrator: {started.admin_user}  password: {started.admin_password}")
         click.echo("  (shown only this once: store it now)")
@@ -132,6 +139,40 @@ def stop(context: Context):
         click.echo("The API is not running.")
     else:
         click.echo(f"Stopped the API (pid {stopped.pid}, {len(stopped.pids)} processes).")
+        if stopped.worker_pids:
+            click.echo(f"Stopped the worker (pid {stopped.worker_pids[0]}, {len(stopped.worker_pids)} processes).")
+
+
+@rapydo.command()
+@click.pass_context
+def restart(ctx: click.Context):
+    """Stop the API and the worker if they run, then start them."""
+    ctx.invoke(stop)
+    ctx.invoke(start)
+
+
+@rapydo.command()
+@click.argument("process", type=click.Choice(["api", "worker"]), default="api")
+@click.option("--follow", "-f", is_flag=True, help="Keep printing new lines (Ctrl-C to stop).")
+@pass_context
+def logs(context: Context, process: str, follow: bool):
+    """Print the log of the API (default) or of the worker."""
+    engine = context.engine()
+    path = engine.log_file if process == "api" else engine.worker_log_file
+    if not path.exists() and not follow:
+        fail(f"no log yet at {path}")
+    position = 0
+    while True:
+        if path.exists():
+            with open(path, "rb") as log:
+                log.seek(position)
+                chunk = log.read()
+                position = log.tell()
+            if chunk:
+                click.echo(chunk.decode("utf-8", "replace"), nl=False)
+        if not follow:
+            return
+        time.sleep(0.5)
 
 
 @rapydo.command()
@@ -146,6 +187,9 @@ def status(context: Context, as_json: bool):
             "running": state.running, "url": state.url, "pid": state.pid, "pids": list(state.pids),
             "http_status": state.health.code if state.health else None,
             "health": state.health.body if state.health else None,
+            "worker": None if state.worker is None else {
+                "running": state.worker.running, "pid": state.worker.pid, "pids": list(state.worker.pids),
+                "health": state.worker.health},
         }, indent=2))
     elif state.running:
         click.echo(f"running  pid {state.pid} ({len(state.pids) - 1} workers)  {state.url}")
@@ -156,6 +200,10 @@ def status(context: Context, as_json: bool):
         click.echo(f"logs     {state.log_file}")
     else:
         click.echo(f"not running  ({state.url} when started)")
+    if state.worker is not None:
+        worker = state.worker
+        click.echo(f"worker   running  pid {worker.pid} ({len(worker.pids) - 1} pool processes)  {worker.health}"
+                   if worker.running else "worker   not running")
     if not state.running:
         sys.exit(NOT_RUNNING)
 
@@ -172,6 +220,11 @@ def fail(message: str, log_tail: str = "", log_file: Path | None = None):
         click.echo(f"--- last lines of {log_file} ---" if log_file else "--- log ---", err=True)
         click.echo(log_tail, err=True)
     sys.exit(1)
+
+
+scaffold_commands.register(rapydo)
+commands.register(rapydo)
+compose_commands.register(rapydo)
 
 
 def main() -> None:

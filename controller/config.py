@@ -6,8 +6,12 @@ Layers, lowest first, merged by `controller.merge.deep_merge`:
 2. project              `projects/<project>/project.yml` (optionally `extends: <other project>`)
 3. deployment           `rapydo.yml`
 4. host                 `.projectrc` (YAML, git-ignored, optional: secrets live here)
-5. environment          every *declared* variable (a key of the merged `variables:`) found in
-                        the process environment, then `--env KEY=VALUE` (any key)
+5. environment          every *declared* variable (a key of the merged `variables:` or
+                        `service_variables:`) found in the process environment, then
+                        `--env KEY=VALUE` (any key; a `service_variables` name goes there)
+
+`read_layers` returns the layers unmerged, each naming its file (controller.validation
+reports unknown keys by layer); a parent project's layer comes below its child's.
 
 The project is chosen by the layers that do not belong to a project (1, 3, 4).
 `variables:` becomes the environment handed to the backend, so every backend setting
@@ -25,7 +29,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from controller.merge import deep_merge, merge_layers
+from controller.merge import merge_layers
 
 DEFAULTS_FILE = Path("confs") / "defaults.yml"
 DEPLOYMENT_FILE = Path("rapydo.yml")
@@ -45,6 +49,19 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class Layer:
+    """One configuration layer as read, before merging: where it came from and its document.
+
+    `source` names the file (relative to the project directory), `environment` or `--env`;
+    `kind` is one of framework, project, deployment, host, environment, override.
+    """
+
+    source: str
+    kind: str
+    document: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class Config:
     project_dir: Path
     project: str
@@ -54,6 +71,8 @@ class Config:
     variables: Mapping[str, str]
     # The whole merged document, for consumers that need more than the fields above.
     raw: Mapping[str, Any] = field(repr=False)
+    # The layers `raw` was merged from, lowest first (controller.validation names them).
+    layers: tuple[Layer, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def data_dir(self) -> Path:
@@ -73,16 +92,62 @@ def load_config(
     ignore it); `host_file=False` ignores `.projectrc` (tests use both to stay hermetic).
     """
     project_dir = Path(project_dir).resolve()
+    layers = read_layers(project_dir, overrides=overrides, environ=environ, host_file=host_file)
+    merged = merge_layers(*(layer.document for layer in layers))
+    config = validate(project_dir, merged)
+    return Config(**{**config.__dict__, "layers": tuple(layers)})
+
+
+def read_layers(
+    project_dir: Path,
+    *,
+    overrides: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    host_file: bool = True,
+) -> list[Layer]:
+    """Every layer under `project_dir`, lowest first (parent projects below their child)."""
+    project_dir = Path(project_dir).resolve()
     environ = os.environ if environ is None else environ
     defaults = read_yaml(project_dir / DEFAULTS_FILE, required=True)
     deployment = read_yaml(project_dir / DEPLOYMENT_FILE, required=False)
     host = read_yaml(project_dir / HOST_FILE, required=False) if host_file else {}
 
-    project = merge_layers(defaults, deployment, host).get("project")
-    project_layer = read_project(project_dir, project)
-    merged = merge_layers(defaults, project_layer, deployment, host)
-    merged = deep_merge(merged, environment_layer(merged.get("variables") or {}, environ, overrides or {}))
-    return validate(project_dir, merged)
+    # The environment chooses the project too (`--env PROJECT=demo`, or PROJECT in the
+    # environment), above the files: the highest layer wins here as everywhere.
+    chosen_by = [(source, kind, values["PROJECT"])
+                 for source, kind, values in (("--env", "override", overrides or {}),
+                                              ("environment", "environment", environ))
+                 if values.get("PROJECT")]
+    project = chosen_by[0][2] if chosen_by else merge_layers(defaults, deployment, host).get("project")
+    layers = [Layer(str(DEFAULTS_FILE), "framework", defaults)]
+    for name, document in read_project_chain(project_dir, project):
+        layers.append(Layer(str(PROJECTS_DIR / name / PROJECT_FILE), "project", document))
+    layers.append(Layer(str(DEPLOYMENT_FILE), "deployment", deployment))
+    if host_file:
+        layers.append(Layer(str(HOST_FILE), "host", host))
+    below = merge_layers(*(layer.document for layer in layers))
+    declared = below.get("variables") or {}
+    service_declared = below.get("service_variables") or {}
+    from_environ = {name: environ[name] for name in (*declared, *service_declared) if name in environ}
+    for source, kind, values in (("environment", "environment", from_environ),
+                                 ("--env", "override", dict(overrides or {}))):
+        if values:
+            layers.append(Layer(source, kind, split_variables(values, service_declared)))
+    if chosen_by:
+        source, kind, _ = chosen_by[0]
+        layers.append(Layer(source, kind, {"project": project}))
+    return layers
+
+
+def split_variables(values: Mapping[str, str], service_declared: Iterable[str]) -> dict[str, Any]:
+    """Environment values as a layer: names declared in `service_variables` go there, the
+    rest to `variables` (the backend's)."""
+    service_names = set(service_declared)
+    layer: dict[str, Any] = {}
+    for name, value in values.items():
+        section = "service_variables" if name in service_names else "variables"
+        layer.setdefault(section, {})[name] = value
+    return layer
 
 
 def read_yaml(path: Path, *, required: bool) -> dict[str, Any]:
@@ -101,20 +166,29 @@ def read_yaml(path: Path, *, required: bool) -> dict[str, Any]:
     return document
 
 
-def read_project(project_dir: Path, name: Any, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+def read_project(project_dir: Path, name: Any) -> dict[str, Any]:
     """The project layer, with the projects it `extends:` merged below it."""
+    return merge_layers(*(document for _, document in read_project_chain(project_dir, name)))
+
+
+def read_project_chain(project_dir: Path, name: Any, seen: tuple[str, ...] = ()) -> list[tuple[str, dict]]:
+    """`(name, project.yml without extends)` for the project and its ancestors, root first.
+
+    A cycle (`a extends b extends a`) is a ConfigError naming the whole chain.
+    """
     if not isinstance(name, str) or not NAME.match(name):
         raise ConfigError(f"invalid project name {name!r}")
     if name in seen:
         raise ConfigError(f"project extends itself: {' -> '.join(seen + (name,))}")
     path = project_dir / PROJECTS_DIR / name / PROJECT_FILE
     if not path.is_file():
-        raise ConfigError(f"unknown project {name!r}: {path} not found")
+        via = f" (extended by {seen[-1]!r})" if seen else ""
+        raise ConfigError(f"unknown project {name!r}{via}: {path} not found")
     layer = read_yaml(path, required=True)
     parent = layer.pop("extends", None)
     if parent is None:
-        return layer
-    return deep_merge(read_project(project_dir, parent, seen + (name,)), layer)
+        return [(name, layer)]
+    return [*read_project_chain(project_dir, parent, seen + (name,)), (name, layer)]
 
 
 def environment_layer(

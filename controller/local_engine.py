@@ -1,10 +1,16 @@
-"""The local engine: the API under uWSGI as a background process of this host.
+"""The local engine: the API under uWSGI and a Celery worker, background processes of this host.
 
 Everything lives under DATA_DIR:
     run/api.pid     the uWSGI master's pid (written by us at spawn, and by uWSGI)
     run/api.ready   one line per worker that has built the app (a uWSGI accepting hook)
     run/api.lock    serialises start/stop of one data directory
     logs/api.log    uWSGI's and the application's output
+    run/worker.pid  the Celery worker's main process (written by us at spawn)
+    run/worker.ready  written once the worker logged that it consumes the queue
+    logs/worker.log the worker's output
+
+The worker (`celery -A backend.tasks.worker worker`) starts once the API is healthy and
+stops before it; both carry MARKER in their environment, the worker WORKER_MARKER too.
 
 The backend gets its settings as environment variables only, exactly `env` plus a
 few process basics (PATH, HOME, locale...): nothing else leaks from the caller.
@@ -37,6 +43,10 @@ PASSTHROUGH = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMP
                "PYTHONPATH", "SSL_CERT_FILE", "SSL_CERT_DIR")
 # Set in the API's environment: tells our uWSGI from a process that recycled its pid.
 MARKER = "RAPYDO_API_PIDFILE"
+WORKER_MARKER = "RAPYDO_WORKER_PIDFILE"
+WORKER_APP = "backend.tasks.worker"
+# Celery logs "<name> ready." once it consumes its queues.
+WORKER_READY = " ready."
 POLL_INTERVAL = 0.5
 LOG_TAIL_LINES = 40
 
@@ -64,12 +74,14 @@ class Started:
     admin_user: str
     # Only when the backend generated it at first start (read once, then deleted).
     admin_password: str | None
+    worker_pid: int | None = None  # None when started without a worker
 
 
 @dataclass(frozen=True)
 class Stopped:
     pid: int
     pids: tuple[int, ...]  # master and workers that were stopped
+    worker_pids: tuple[int, ...] = ()  # the Celery worker and its pool processes
 
 
 @dataclass(frozen=True)
@@ -80,6 +92,20 @@ class Status:
     pid: int | None = None
     pids: tuple[int, ...] = ()  # master first, then its descendants
     health: Health | None = None
+    worker: "WorkerStatus | None" = None  # None when this engine runs no worker
+
+
+@dataclass(frozen=True)
+class WorkerStatus:
+    running: bool
+    log_file: Path
+    pid: int | None = None
+    pids: tuple[int, ...] = ()  # main process first, then its pool
+    ready: bool = False  # it said it consumes the queue
+
+    @property
+    def health(self) -> str:
+        return "ready" if self.running and self.ready else "starting" if self.running else "down"
 
 
 class LocalEngine:
@@ -88,7 +114,8 @@ class LocalEngine:
     `env` is the backend's environment (the merged `variables`): DATA_DIR (relative to
     `project_dir`), API_HOST and API_PORT are read here too. `module` overrides the ini's
     WSGI callable, backend.wsgi:app (tests); `uwsgi_args` are appended to the uWSGI
-    command line (e.g. ["--processes", "8"]).
+    command line (e.g. ["--processes", "8"]). `worker=False` runs the API alone (no Celery
+    worker is started, stopped or reported); `worker_args` are appended to the worker's command.
     """
 
     def __init__(
@@ -101,6 +128,9 @@ class LocalEngine:
         uwsgi_args: Sequence[str] = (),
         start_timeout: float = 60.0,
         stop_timeout: float = 45.0,
+        worker: bool = True,
+        celery: Path | str | None = None,
+        worker_args: Sequence[str] = (),
     ):
         self.project_dir = Path(project_dir).resolve()
         self.env = dict(env)
@@ -113,6 +143,10 @@ class LocalEngine:
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
         self._child: subprocess.Popen | None = None
+        self.worker = worker
+        self.celery = Path(celery) if celery else celery_binary()
+        self.worker_args = tuple(worker_args)
+        self._worker_child: subprocess.Popen | None = None
 
     # --- where things are -------------------------------------------------------
     @property
@@ -130,6 +164,18 @@ class LocalEngine:
     @property
     def log_file(self) -> Path:
         return self.data_dir / "logs" / "api.log"
+
+    @property
+    def worker_pid_file(self) -> Path:
+        return self.run_dir / "worker.pid"
+
+    @property
+    def worker_ready_file(self) -> Path:
+        return self.run_dir / "worker.ready"
+
+    @property
+    def worker_log_file(self) -> Path:
+        return self.data_dir / "logs" / "worker.log"
 
     @property
     def url(self) -> str:
@@ -156,39 +202,58 @@ class LocalEngine:
             log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
             child = self._spawn()
             processes.write_pid(self.pid_file, child.pid)
+        worker = None
         try:
             self._wait_ready(child, log_offset, progress)
+            if self.worker:
+                worker = self._start_worker(progress)
         except BaseException:
+            if worker is not None:
+                self._abort_worker(worker)
             self._abort(child)
             raise
         user, password = self._take_admin_credentials()
         return Started(url=self.url, pid=child.pid, log_file=self.log_file,
-                       admin_user=user, admin_password=password)
+                       admin_user=user, admin_password=password,
+                       worker_pid=worker.pid if worker is not None else None)
 
     def stop(self) -> Stopped | None:
         """SIGTERM the master (die-on-term), wait for it and every worker collected
         beforehand, SIGKILL survivors after `stop_timeout`. None when not running."""
-        if not self.pid_file.exists():
+        if not self.pid_file.exists() and not (self.worker and self.worker_pid_file.exists()):
             return None
         with self._lock():
+            worker_pids = self._stop_worker() if self.worker else ()
             master = self._master()
             if master is None:
                 processes.remove_file(self.pid_file)
+                if worker_pids:  # a worker left behind by a crashed API
+                    return Stopped(pid=worker_pids[0], pids=(), worker_pids=worker_pids)
                 return None
             tree = processes.process_tree(master)
             processes.stop_tree(tree, timeout=self.stop_timeout)
             self._reap_child()
             processes.remove_file(self.pid_file)
             processes.remove_file(self.ready_file)
-            return Stopped(pid=master.pid, pids=tuple(proc.pid for proc in tree))
+            return Stopped(pid=master.pid, pids=tuple(proc.pid for proc in tree), worker_pids=worker_pids)
 
     def status(self) -> Status:
+        worker = self.worker_status() if self.worker else None
         master = self._master()
         if master is None:
-            return Status(running=False, url=self.url, log_file=self.log_file)
+            return Status(running=False, url=self.url, log_file=self.log_file, worker=worker)
         tree = processes.process_tree(master)
         return Status(running=True, url=self.url, log_file=self.log_file, pid=master.pid,
-                      pids=tuple(proc.pid for proc in tree), health=health.check(self.url))
+                      pids=tuple(proc.pid for proc in tree), health=health.check(self.url),
+                      worker=worker)
+
+    def worker_status(self) -> WorkerStatus:
+        proc = self._worker_process()
+        if proc is None:
+            return WorkerStatus(running=False, log_file=self.worker_log_file)
+        return WorkerStatus(running=True, log_file=self.worker_log_file, pid=proc.pid,
+                            pids=tuple(each.pid for each in processes.process_tree(proc)),
+                            ready=self.worker_ready_file.exists())
 
     # --- internals --------------------------------------------------------------
     def command(self) -> list[str]:
@@ -222,6 +287,79 @@ class LocalEngine:
             )
         return self._child
 
+    # --- the Celery worker --------------------------------------------------------
+    def worker_command(self) -> list[str]:
+        # No gossip, mingle or heartbeat: one worker per deployment, nothing to sync with
+        # (and no broadcast queues left behind in the embedded transport's folders).
+        return [str(self.celery), "-A", WORKER_APP, "worker", "--loglevel=INFO", "--concurrency=1",
+                "--without-gossip", "--without-mingle", "--without-heartbeat",
+                *self.worker_args]
+
+    def worker_environment(self) -> dict[str, str]:
+        return {**self.child_environment(), WORKER_MARKER: str(self.worker_pid_file)}
+
+    def _start_worker(self, progress) -> subprocess.Popen:
+        """Spawn the worker and wait until it logs that it is ready (or fails)."""
+        if not self.celery.exists():
+            raise EngineError(f"celery not found at {self.celery}")
+        with self._lock():
+            stale = self._worker_process()
+            if stale is not None:  # left behind by an API that crashed: replace it
+                processes.stop_tree(processes.process_tree(stale), timeout=self.stop_timeout)
+            processes.remove_file(self.worker_pid_file)
+            processes.remove_file(self.worker_ready_file)
+            offset = self.worker_log_file.stat().st_size if self.worker_log_file.exists() else 0
+            with open(self.worker_log_file, "ab") as log:
+                self._worker_child = subprocess.Popen(
+                    self.worker_command(), cwd=self.project_dir, env=self.worker_environment(),
+                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                    start_new_session=True, close_fds=True,
+                )
+            processes.write_pid(self.worker_pid_file, self._worker_child.pid)
+        child = self._worker_child
+        deadline = time.monotonic() + self.start_timeout
+        while True:
+            code = child.poll()
+            if code is not None:
+                raise EngineError(f"the Celery worker exited with code {code} before it was ready",
+                                  self._log_tail(offset, self.worker_log_file))
+            if WORKER_READY in self._log_text(offset, self.worker_log_file):
+                self.worker_ready_file.write_text("ready\n")
+                return child
+            if time.monotonic() >= deadline:
+                raise EngineError(f"the Celery worker was not ready within {self.start_timeout:g} s",
+                                  self._log_tail(offset, self.worker_log_file))
+            if progress:
+                progress()
+            time.sleep(POLL_INTERVAL)
+
+    def _stop_worker(self) -> tuple[int, ...]:
+        """SIGTERM the worker (warm shutdown: it finishes its task), SIGKILL its tree after
+        `stop_timeout`. Returns the pids collected before signalling."""
+        proc = self._worker_process()
+        tree = processes.process_tree(proc) if proc is not None else []
+        if tree:
+            processes.stop_tree(tree, timeout=self.stop_timeout)
+        if self._worker_child is not None:
+            self._worker_child.wait()
+            self._worker_child = None
+        processes.remove_file(self.worker_pid_file)
+        processes.remove_file(self.worker_ready_file)
+        return tuple(each.pid for each in tree)
+
+    def _abort_worker(self, child: subprocess.Popen) -> None:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            processes.kill_tree(processes.process_tree(psutil.Process(child.pid)))
+        child.wait()
+        self._worker_child = None
+        processes.remove_file(self.worker_pid_file)
+        processes.remove_file(self.worker_ready_file)
+
+    def _worker_process(self) -> psutil.Process | None:
+        pid = processes.read_pid(self.worker_pid_file)
+        return processes.find_process(pid, marker=(WORKER_MARKER, str(self.worker_pid_file)))
+
+    # --- the API --------------------------------------------------------------------
     def _wait_ready(self, child: subprocess.Popen, log_offset: int, progress) -> None:
         deadline = time.monotonic() + self.start_timeout
         last: Health | None = None
@@ -270,7 +408,12 @@ class LocalEngine:
 
     def _master(self) -> psutil.Process | None:
         pid = processes.read_pid(self.pid_file)
-        return processes.find_process(pid, marker=(MARKER, str(self.pid_file)))
+        try:
+            written = self.pid_file.stat().st_mtime
+        except FileNotFoundError:
+            written = None
+        return processes.find_process(pid, marker=(MARKER, str(self.pid_file)),
+                                      executable=self.uwsgi, born_before=written)
 
     def _take_admin_credentials(self) -> tuple[str, str | None]:
         """`user:password` written once by the backend when it generated the password."""
@@ -284,13 +427,16 @@ class LocalEngine:
         user, sep, password = text.partition(":")
         return (user, password) if sep else (default_user, None)
 
-    def _log_tail(self, offset: int = 0) -> str:
+    def _log_text(self, offset: int = 0, log_file: Path | None = None) -> str:
         try:
-            with open(self.log_file, "rb") as log:
+            with open(log_file or self.log_file, "rb") as log:
                 log.seek(offset)
-                lines = log.read().decode("utf-8", "replace").splitlines()
+                return log.read().decode("utf-8", "replace")
         except FileNotFoundError:
             return ""
+
+    def _log_tail(self, offset: int = 0, log_file: Path | None = None) -> str:
+        lines = self._log_text(offset, log_file).splitlines()
         return "\n".join(lines[-LOG_TAIL_LINES:])
 
     @contextlib.contextmanager
@@ -310,4 +456,13 @@ def uwsgi_binary() -> Path:
     if beside.exists():
         return beside
     found = shutil.which("uwsgi")
+    return Path(found) if found else beside
+
+
+def celery_binary() -> Path:
+    """The celery installed next to this Python (the virtualenv's), else the one on PATH."""
+    beside = Path(sys.executable).parent / "celery"
+    if beside.exists():
+        return beside
+    found = shutil.which("celery")
     return Path(found) if found else beside

@@ -46,9 +46,15 @@ def is_alive(proc: psutil.Process) -> bool:
         return False
 
 
-def find_process(pid: int | None, marker: tuple[str, str] | None = None) -> psutil.Process | None:
+def find_process(pid: int | None, marker: tuple[str, str] | None = None, *,
+                 executable: Path | None = None, born_before: float | None = None) -> psutil.Process | None:
     """The live process `pid`, if any; with `marker` (NAME, value) only if its
-    environment carries NAME=value, so a recycled pid is never mistaken for ours."""
+    environment carries NAME=value, so a recycled pid is never mistaken for ours.
+
+    A process may overwrite its own environment block (uWSGI's procname does, depending
+    on the length of its command line and environment): when the marker is missing (not
+    when it differs), the process is still ours if it runs `executable` and was created before
+    `born_before` (a timestamp, e.g. the pid file's mtime)."""
     if pid is None:
         return None
     try:
@@ -60,13 +66,24 @@ def find_process(pid: int | None, marker: tuple[str, str] | None = None) -> psut
     if marker is not None:
         name, value = marker
         try:
-            if proc.environ().get(name) != value:
-                return None
+            found = proc.environ().get(name)
         except psutil.AccessDenied:
-            pass  # someone else's process with our pid file: trust the pid file
+            return proc  # someone else's process with our pid file: trust the pid file
         except psutil.NoSuchProcess:
             return None
+        if found != value and not (found is None and _same_program(proc, executable, born_before)):
+            return None
     return proc
+
+
+def _same_program(proc: psutil.Process, executable: Path | None, born_before: float | None) -> bool:
+    if executable is None or born_before is None:
+        return False
+    try:
+        return (Path(proc.exe()).resolve() == Path(executable).resolve()
+                and proc.create_time() <= born_before + 1.0)
+    except (psutil.Error, OSError):
+        return False
 
 
 def process_tree(proc: psutil.Process) -> list[psutil.Process]:

@@ -58,8 +58,9 @@ class LiveApi:
     engine: LocalEngine = field(repr=False)
 
     def pids(self) -> set[int]:
-        """The uWSGI master and its current workers."""
-        return set(self.engine.status().pids)
+        """The uWSGI master and its current workers, and the Celery worker's processes if any."""
+        status = self.engine.status()
+        return set(status.pids) | set(status.worker.pids if status.worker else ())
 
     def login(self, username: str, password: str) -> str:
         response = requests.post(self.url + LOGIN_PATH, json={"username": username, "password": password},
@@ -88,10 +89,11 @@ class LiveApi:
 
 
 @contextlib.contextmanager
-def running_api(data_dir: Path, *, module: str | None = None, **env) -> Iterator[LiveApi]:
+def running_api(data_dir: Path, *, module: str | None = None, worker: bool = False, **env) -> Iterator[LiveApi]:
     """Start the API (or `module`, a WSGI callable `pkg.mod:app`), yield it, stop it and
-    assert that the master and every worker seen during the run are gone."""
-    engine, started = _start(data_dir, module, env)
+    assert that the master and every worker seen during the run are gone. `worker=True`
+    also starts the Celery worker (off by default: most tests need no task)."""
+    engine, started = _start(data_dir, module, env, worker)
     api = LiveApi(url=started.url, data_dir=data_dir, admin=(started.admin_user, ADMIN_PASSWORD),
                   pid=started.pid, engine=engine)
     seen = {started.pid}
@@ -105,9 +107,10 @@ def running_api(data_dir: Path, *, module: str | None = None, **env) -> Iterator
         assert not leftovers, f"processes left after stopping the API: {leftovers}"
 
 
-def _start(data_dir: Path, module: str | None, env: dict):
+def _start(data_dir: Path, module: str | None, env: dict, worker: bool = False):
     for attempt in range(BIND_ATTEMPTS):
-        engine = LocalEngine(ROOT, live_environment(data_dir, free_port(), **env), module=module)
+        engine = LocalEngine(ROOT, live_environment(data_dir, free_port(), **env), module=module,
+                             worker=worker)
         try:
             return engine, engine.start()
         except EngineError as exc:

@@ -13,6 +13,7 @@ from flask import Flask, request
 from flask_restful import Api
 from werkzeug.routing import PathConverter
 
+from backend import projects
 from backend.api.errors import error_response
 from backend.errors import InvalidPath
 from backend.storage.paths import MAX_PATH_LENGTH
@@ -68,16 +69,17 @@ def refuse_tricky_request_paths() -> None:
 
 
 def core_modules():
-    from backend.api import acls, admin, auth, data, metadata, openapi, status, tickets
+    from backend.api import acls, admin, auth, data, metadata, openapi, status, tasks, tickets
 
-    return [status, auth, admin, data, metadata, acls, tickets, openapi]
+    return [status, auth, admin, data, metadata, acls, tickets, tasks, openapi]
 
 
 def register_api(app: Flask) -> Api:
     app.url_map.converters["anypath"] = AnyPathConverter
     app.before_request(refuse_tricky_request_paths)
     api = RapydoApi(app)
-    for module in core_modules():
+    project = app.extensions["rapydo.settings"].project
+    for module in core_modules() + projects.endpoint_modules(project):
         module.register(api)
     app.extensions["rapydo.api"] = api
     return api
