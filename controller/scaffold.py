@@ -1,4 +1,4 @@
-"""`rapydo create <project>` and `rapydo add endpoint <name>`: a community project's files.
+"""`rapydo create <project>` and `rapydo add endpoint|task <name>`: a community project's files.
 
 Everything generated comes with a test that runs it against the real API, so a
 new project starts from a passing test suite.
@@ -49,14 +49,24 @@ def create_project(projects_dir: Path, project: str) -> list[Path]:
 
 
 def add_endpoint(projects_dir: Path, project: str, name: str) -> list[Path]:
+    """backend/endpoints/<name>.py (GET /api/<project>/<name>) and its test."""
+    return _add(projects_dir, project, "endpoint", name)
+
+
+def add_task(projects_dir: Path, project: str, name: str) -> list[Path]:
+    """backend/tasks/<name>.py (the Celery task <project>.<name>) and its test."""
+    return _add(projects_dir, project, "task", name)
+
+
+def _add(projects_dir: Path, project: str, kind: str, name: str) -> list[Path]:
     _check_name("project", project)
-    _check_name("endpoint", name)
+    _check_name(kind, name)
     root = projects_dir / project
     if not (root / "project.yml").exists():
         raise ScaffoldError(f"no project {project}: create it with `rapydo create {project}`")
     values = {"project": project, "name": name,
               "cls": "".join(part.title() for part in name.split("_"))}
     return [
-        _write_new(root / "backend" / "endpoints" / f"{name}.py", _render("endpoint.py.tmpl", **values)),
-        _write_new(root / "tests" / f"test_{name}.py", _render("test_endpoint.py.tmpl", **values)),
+        _write_new(root / "backend" / f"{kind}s" / f"{name}.py", _render(f"{kind}.py.tmpl", **values)),
+        _write_new(root / "tests" / f"test_{name}.py", _render(f"test_{kind}.py.tmpl", **values)),
     ]

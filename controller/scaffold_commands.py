@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from controller.scaffold import ScaffoldError, add_endpoint, create_project
+from controller.scaffold import ScaffoldError, add_endpoint, add_task, create_project
 
 
 def _report(written, project: str) -> None:
@@ -30,15 +30,18 @@ def register(group: click.Group) -> None:
     def add():
         """Add code to a project."""
 
-    @add.command("endpoint")
-    @click.argument("name")
-    @click.option("--project", help="The project to add to (default: the configured one).")
-    @click.pass_obj
-    def add_endpoint_command(context, name, project):
-        """Add an endpoint GET /api/<project>/NAME with its test."""
-        project = project or context.config.project
-        try:
-            written = add_endpoint(context.config.project_dir / "projects", project, name)
-        except ScaffoldError as exc:
-            raise click.ClickException(str(exc)) from None
-        _report(written, project)
+    def adder(kind, scaffold, summary):
+        @add.command(kind, help=summary)
+        @click.argument("name")
+        @click.option("--project", help="The project to add to (default: the configured one).")
+        @click.pass_obj
+        def command(context, name, project):
+            project = project or context.config.project
+            try:
+                written = scaffold(context.config.project_dir / "projects", project, name)
+            except ScaffoldError as exc:
+                raise click.ClickException(str(exc)) from None
+            _report(written, project)
+
+    adder("endpoint", add_endpoint, "Add an endpoint GET /api/<project>/NAME with its test.")
+    adder("task", add_task, "Add a Celery task <project>.NAME with a test that runs it on a worker.")

@@ -75,7 +75,10 @@ def celery_init_app(app: Flask, settings: Settings) -> Celery:
 
     celery = Celery(app.name, task_cls=FlaskTask)
     celery.config_from_object(celery_config(settings))
+    from backend import projects
     from backend.tasks import builtin  # noqa: F401  (registers the core's shared tasks)
+
+    projects.task_modules(settings.project)  # and the project's
 
     celery.set_default()
     app.extensions[KEY] = celery

@@ -1,5 +1,5 @@
-"""`rapydo create` and `rapydo add endpoint`: a new community project starts, serves its
-generated endpoint and passes its own generated test."""
+"""`rapydo create` and `rapydo add endpoint|task`: a new community project starts, serves its
+generated endpoint, runs its generated task on a worker and passes its own generated tests."""
 
 from __future__ import annotations
 
@@ -62,12 +62,14 @@ def test_create_then_start_serves_the_generated_endpoint(project, tmp_path):
 def test_the_generated_project_passes_its_own_tests(project):
     rapydo("create", project)
     rapydo("add", "endpoint", "samples", "--project", project)
+    rapydo("add", "task", "crunch", "--project", project)
     assert (ROOT / "projects" / project / "backend" / "endpoints" / "samples.py").exists()
+    assert (ROOT / "projects" / project / "backend" / "tasks" / "crunch.py").exists()
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                              f"projects/{project}/tests"], cwd=ROOT, capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "2 passed" in result.stdout
+    assert "3 passed" in result.stdout
 
 
 def test_scaffolding_refuses_bad_names_and_overwrites(project):
@@ -77,3 +79,4 @@ def test_scaffolding_refuses_bad_names_and_overwrites(project):
     assert again.returncode != 0 and "exists already" in again.stderr
     assert rapydo("add", "endpoint", "hello", "--project", project, check=False).returncode != 0
     assert rapydo("add", "endpoint", "x", "--project", "no_such_project", check=False).returncode != 0
+    assert rapydo("add", "task", "Bad-Task", "--project", project, check=False).returncode != 0
