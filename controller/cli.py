@@ -69,7 +69,8 @@ class Context:
     def engine(self) -> LocalEngine:
         config = self.config
         if config.engine != "local":
-            raise click.UsageError(f"engine {config.engine!r} is not available yet: use engine: local")
+            raise click.UsageError(f"this command is for the local engine; with engine {config.engine!r} "
+                                   f"use `rapydo compose ...`")
         return LocalEngine(config.project_dir, config.variables)
 
 
@@ -95,11 +96,22 @@ def rapydo(ctx: click.Context, project_dir, data_dir, assignments):
     )
 
 
+def delegated_to_compose(context: Context, name: str) -> bool:
+    """With `engine: compose`, the commands both engines share drive docker compose
+    (`rapydo compose <name>`, the configured services); True when it did."""
+    if context.config.engine != "compose":
+        return False
+    click.get_current_context().invoke(rapydo.commands["compose"].commands[name])
+    return True
+
+
 @rapydo.command()
 @pass_context
 def start(context: Context):
     """Start the API and the Celery worker in the background and wait until they answer."""
     commands.validate_or_exit(context.config)
+    if delegated_to_compose(context, "start"):
+        return
     engine = context.engine()
     current = engine.status()
     if current.running:
@@ -130,6 +142,8 @@ def start(context: Context):
 @pass_context
 def stop(context: Context):
     """Stop the API and every one of its processes."""
+    if delegated_to_compose(context, "stop"):
+        return
     engine = context.engine()
     try:
         stopped = engine.stop()
@@ -147,6 +161,8 @@ def stop(context: Context):
 @click.pass_context
 def restart(ctx: click.Context):
     """Stop the API and the worker if they run, then start them."""
+    if delegated_to_compose(ctx.obj, "restart"):
+        return
     ctx.invoke(stop)
     ctx.invoke(start)
 
@@ -180,6 +196,8 @@ def logs(context: Context, process: str, follow: bool):
 @pass_context
 def status(context: Context, as_json: bool):
     """Tell whether the API runs, where, and what /api/status says."""
+    if delegated_to_compose(context, "status"):
+        return
     engine = context.engine()
     state = engine.status()
     if as_json:

@@ -1,6 +1,5 @@
 """The CLI's surface, in-process through click's runner (no process is started here)."""
 
-import shutil
 import subprocess
 import sys
 
@@ -38,15 +37,6 @@ def test_status_of_a_deployment_never_started(tmp_path):
     assert result.exit_code == 3  # the LSB code for "not running"
     assert "not running" in result.output
     assert not (tmp_path / "data").exists()  # asking creates nothing
-
-
-def test_an_engine_not_available_yet_is_a_usage_error(tmp_path):
-    shutil.copytree(ROOT / "confs", tmp_path / "confs")
-    shutil.copytree(ROOT / "projects" / "default", tmp_path / "projects" / "default")
-    (tmp_path / "rapydo.yml").write_text("project: default\nengine: compose\n")
-    result = CliRunner().invoke(rapydo, ["--project-dir", str(tmp_path), "status"])
-    assert result.exit_code == 2
-    assert "compose" in result.output
 
 
 def test_the_controller_never_imports_the_backend():

@@ -224,6 +224,24 @@ def test_a_missing_docker_is_a_clear_error(tmp_path, monkeypatch):
     assert not (config.project_dir / "docker-compose.yml").exists()  # nothing rendered for nothing
 
 
+@pytest.mark.parametrize("command", ["start", "stop", "status", "restart"])
+def test_shared_commands_drive_compose_when_the_engine_is_compose(tmp_path, monkeypatch, command):
+    # No docker on PATH: only the compose engine would complain about docker, the local
+    # engine would start uWSGI.
+    config = deployment(tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
+    result = CliRunner().invoke(rapydo, ["--project-dir", str(config.project_dir), command])
+    assert result.exit_code == 1, result.output
+    assert "neither `docker compose` nor `docker-compose` was found" in result.output
+
+
+def test_local_only_commands_point_a_compose_deployment_to_rapydo_compose(tmp_path):
+    config = deployment(tmp_path)
+    result = CliRunner().invoke(rapydo, ["--project-dir", str(config.project_dir), "logs"])
+    assert result.exit_code == 2
+    assert "rapydo compose" in result.output
+
+
 def test_compose_commands_refuse_a_local_deployment(tmp_path):
     config = deployment(tmp_path, engine="local")
     result = CliRunner().invoke(rapydo, ["--project-dir", str(config.project_dir), "compose", "status",

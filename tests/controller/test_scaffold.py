@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import sys
 import uuid
-from pathlib import Path
 
 import psutil
 import pytest

@@ -4,7 +4,6 @@ Every message is: a 4-byte big-endian length, an XML ``MsgHeader_PI``, then
 the body, the error and the byte stream whose lengths the header announces.
 """
 
-import socket
 import struct
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
