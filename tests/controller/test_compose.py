@@ -15,6 +15,7 @@ from controller import compose
 from controller.cli import rapydo
 from controller.compose import ComposeEngine, ComposeError
 from controller.config import load_config
+from tests.controller.test_deployment_files import compose_command
 
 ROOT = Path(__file__).resolve().parents[2]
 EVERYTHING = {"backend", "celery", "flower", "rabbit", "postgres", "neo4j", "icat", "proxy"}
@@ -25,17 +26,6 @@ SERVICE_SETS = [
     {"backend", "proxy"},
     EVERYTHING,
 ]
-
-
-def compose_command():
-    if shutil.which("docker-compose"):
-        return ["docker-compose"]
-    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"],
-                                                 capture_output=True).returncode == 0:
-        return ["docker", "compose"]
-    if os.environ.get("CI"):
-        pytest.fail("no docker-compose to validate with: .ci/run installs Debian's package")
-    pytest.skip("no docker-compose or docker compose to validate with")
 
 
 def deployment(tmp_path, mode="development", project="default", engine="compose", **overrides):
