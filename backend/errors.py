@@ -98,6 +98,11 @@ class RangeNotSatisfiable(RapydoError):
 
     kind = "range_not_satisfiable"
 
+    def __init__(self, message: str = "", size: int | None = None):
+        super().__init__(message)
+        # The object's size, for the client: HTTP answers "Content-Range: bytes */<size>".
+        self.size = size
+
 
 class Unprocessable(RapydoError):
     """The request is well formed but its values are not acceptable."""

@@ -24,10 +24,9 @@ import time
 from pathlib import Path
 
 import psutil
-import requests
-
 from common import OUT, ROOT
 
+from controller import health  # noqa: E402
 from controller.config import load_config  # noqa: E402
 from tests.live import ADMIN_PASSWORD, free_port  # noqa: E402
 
@@ -40,13 +39,6 @@ def wait(condition, timeout=120.0) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError("timed out")
         time.sleep(0.05)
-
-
-def healthy(url: str) -> bool:
-    try:
-        return requests.get(url + "/api/status", timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 def environment(data_dir: Path, port: int) -> dict[str, str]:
@@ -63,7 +55,7 @@ def by_hand(data_dir: Path) -> tuple[float, float]:
     api = subprocess.Popen([str(VENV_BIN / "uwsgi"), "--ini", str(ROOT / "confs/uwsgi.ini"),
                             "--http-socket", f"127.0.0.1:{port}"], env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait(lambda: healthy(f"http://127.0.0.1:{port}"))
+    wait(lambda: health.check(f"http://127.0.0.1:{port}", timeout=2).ok)
     with log.open("wb") as output:
         worker = subprocess.Popen([str(VENV_BIN / "celery"), "-A", "backend.tasks.worker", "worker",
                                    "--loglevel=INFO", "--concurrency=1", "--without-gossip",

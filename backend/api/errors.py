@@ -46,7 +46,7 @@ def error_response(exc: BaseException):
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="rapydo"'
-    if status == 416 and getattr(exc, "size", None) is not None:
+    if isinstance(exc, errors.RangeNotSatisfiable) and exc.size is not None:
         response.headers["Content-Range"] = f"bytes */{exc.size}"
     if isinstance(exc, HTTPException) and exc.code == 405 and exc.valid_methods:
         response.headers["Allow"] = ", ".join(exc.valid_methods)

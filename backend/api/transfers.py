@@ -49,19 +49,13 @@ def _requested_range(info: Info) -> tuple[int, int] | None:
         return None
     parsed = request.range
     if parsed is None or parsed.units != "bytes":
-        raise _unsatisfiable(info, "malformed Range header")
+        raise RangeNotSatisfiable("malformed Range header", size=info.size)
     if len(parsed.ranges) != 1:
         return None
     span = parsed.range_for_length(info.size)
     if span is None:
-        raise _unsatisfiable(info, f"range outside the object's {info.size} bytes")
+        raise RangeNotSatisfiable(f"range outside the object's {info.size} bytes", size=info.size)
     return span
-
-
-def _unsatisfiable(info: Info, message: str) -> RangeNotSatisfiable:
-    error = RangeNotSatisfiable(message)
-    error.size = info.size  # the error handler adds "Content-Range: bytes */size"
-    return error
 
 
 def head_response(info: Info) -> Response:

@@ -5,11 +5,11 @@ import base64
 import hashlib
 import os
 import socket
-import time
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.live import wait_for
 from tests.memory import PeakMemory
 
 MiB = 1024 * 1024
@@ -58,15 +58,6 @@ def test_large_upload_and_download_stream_with_flat_memory(api, alice, place, la
     with path.open("rb") as local:
         local.seek(start)
         assert got.content == local.read(stop - start)
-
-
-def wait_for(condition, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
 
 
 def test_client_disconnecting_mid_upload_leaves_nothing(api, alice, place):

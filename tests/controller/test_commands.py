@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from controller.validation import problems
+from tests.live import free_port
 from tests.controller.test_validation import (  # noqa: F401  (deployment is a fixture)
     STRONG, deployment, load, run, set_layer,
 )
@@ -17,12 +18,6 @@ GENERATED = {
     "variables": {"JWT_SECRET", "ADMIN_PASSWORD", "IRODS_PASSWORD", "NEO4J_PASSWORD"},
     "service_variables": {"POSTGRES_PASSWORD", "RABBITMQ_PASSWORD", "FLOWER_PASSWORD"},
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.parametrize("command", [[], ["check"], ["init"], ["list"], ["list", "services"],

@@ -5,22 +5,13 @@ import hashlib
 import json
 import os
 import socket
-import time
 
 import requests
 
+from tests.live import wait_for
+
 PROBE = "tests.controller.probe_app:app"
 MiB = 1024 * 1024
-
-
-def wait_for(condition, timeout: float = 60.0) -> bool:
-    """Poll `condition` until it holds; False if it never did (a deadline, not a measurement)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def read_response(sock: socket.socket) -> tuple[int, dict]:

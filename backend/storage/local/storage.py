@@ -156,10 +156,8 @@ class LocalStorage(Storage):
         node, stream = self._open(conn, self._readable_object(conn, path, "read"))
         try:
             if offset > node.size:
-                error = RangeNotSatisfiable(
-                    f"offset {offset} is beyond the {node.size} bytes of {path}")
-                error.size = node.size  # lets the API answer with Content-Range: bytes */size
-                raise error
+                raise RangeNotSatisfiable(f"offset {offset} is beyond the {node.size} bytes of {path}",
+                                          size=node.size)
             self._actor.consume(conn)
         except BaseException:
             stream.close()
