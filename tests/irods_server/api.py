@@ -1,15 +1,12 @@
 """API number -> handler. Each handler takes (server, session, message) and returns
 (int_info, body bytes, byte stream) or raises IrodsError."""
 
-import posixpath
-import secrets
-
 from . import errors as E
-from . import genquery
+from . import admin, genquery, tickets
 from . import messages as M
 from .auth import authenticate
-from .catalog import MODIFY, READ, Ticket
 from .errors import IrodsError
+from .model import MODIFY, READ, Actor, sha2
 
 O_ACCMODE, O_CREAT, O_TRUNC = 3, 64, 512
 HANDLERS = {}
@@ -28,13 +25,9 @@ def _obj_inp(elem):
     return M.text(elem, "objPath"), M.integer(elem, "openFlags"), M.keyvals(elem)
 
 
-def _acting_user(server, session, path, level):
-    """With a ticket supplied, act as the ticket's owner inside the ticket's target."""
-    ticket = server.catalog.tickets.get(session.ticket) if session.ticket else None
-    if ticket and (path == ticket.target or path.startswith(ticket.target.rstrip("/") + "/")):
-        if level <= READ or ticket.type == "write":
-            return ticket.owner
-    return session.user
+def _actor(session):
+    """The client user (a proxy's client, if any) and the ticket supplied on this connection."""
+    return Actor(session.user, session.ticket or "")
 
 
 @api(110000, needs_login=False)
@@ -44,22 +37,23 @@ def auth_request(server, session, msg):
 
 @api(702)
 def gen_query(server, session, msg):
-    return 0, genquery.run(server.catalog, msg.body), b""
+    return 0, genquery.run(server.catalog, msg.body, _actor(session)), b""
 
 
 @api(681)
 def coll_create(server, session, msg):
     root = M.parse(msg.body)
     recursive = "recursiveOpr" in M.keyvals(root)
-    server.catalog.mkdir(session.user, M.text(root, "collName"), recursive=recursive)
+    server.catalog.mkdir(_actor(session), M.text(root, "collName"), recursive=recursive)
     return 0, b"", b""
 
 
 @api(679)
 def coll_remove(server, session, msg):
     root = M.parse(msg.body)
-    recursive = "recursiveOpr" in M.keyvals(root)
-    server.catalog.rmdir(session.user, M.text(root, "collName"), recursive=recursive)
+    kv = M.keyvals(root)
+    server.catalog.rmdir(_actor(session), M.text(root, "collName"),
+                         recursive="recursiveOpr" in kv, force="forceFlag" in kv)
     return 0, b"", b""
 
 
@@ -67,7 +61,7 @@ def _open(server, session, path, flags, create_only=False, kv=()):
     cat = server.catalog
     write = (flags & O_ACCMODE) != 0
     with cat.lock:
-        user = _acting_user(server, session, path, MODIFY if write else READ)
+        user = _actor(session)
         exists = path in cat.objs
         if create_only:
             if exists and "forceFlag" not in kv:
@@ -81,12 +75,13 @@ def _open(server, session, path, flags, create_only=False, kv=()):
             obj = cat.create(user, path)
         else:
             obj = cat.objs[path]
-            cat.require(obj, user, MODIFY if write else READ)
+            cat.require(obj, user, MODIFY if write else READ, use_ticket=True)
             if write and flags & O_TRUNC:
                 obj.data = bytearray()
-                obj.checksum = ""
+                obj.checksum = ""  # an overwrite invalidates the registered checksum
         write = write or create_only
-    fd = session.new_fd(obj, write)
+    # regChksum on the open: register the checksum when the object is closed.
+    fd = session.new_fd(obj, write, register_checksum="regChksum" in kv)
     return fd, b"", b""
 
 
@@ -111,8 +106,10 @@ def _opened(session, msg):
 def obj_read(server, session, msg):
     root, handle = _opened(session, msg)
     size = M.integer(root, "len")
-    with server.catalog.lock:
-        chunk = bytes(handle.obj.data[handle.pos:handle.pos + size])
+    with server.catalog.lock, memoryview(handle.obj.data) as view:
+        # One copy of the requested range only (slicing the bytearray itself would copy it
+        # twice); the view is released before anyone may resize the object.
+        chunk = bytes(view[handle.pos:handle.pos + size])
     handle.pos += len(chunk)
     return len(chunk), b"", chunk
 
@@ -126,7 +123,8 @@ def obj_write(server, session, msg):
         data = handle.obj.data
         end = handle.pos + len(msg.bs)
         if len(data) < handle.pos:
-            data.extend(b"\0" * (handle.pos - len(data)))
+            # A parallel put writes its ranges out of order: fill the gap, a later write covers it.
+            data.extend(bytes(handle.pos - len(data)))
         data[handle.pos:end] = msg.bs
         handle.obj.checksum = ""
         handle.dirty = True
@@ -143,10 +141,17 @@ def obj_lseek(server, session, msg):
     return 0, M.to_bytes(M.build("fileLseekOut_PI", [("offset", handle.pos)])), b""
 
 
+def _close(server, session, handle, checksum=False):
+    with server.catalog.lock:
+        if handle.write and (checksum or handle.register_checksum):
+            handle.obj.checksum = sha2(handle.obj.data)
+        session.close_fd(handle)
+
+
 @api(673)
 def obj_close(server, session, msg):
-    _, handle = _opened(session, msg)
-    session.close_fd(handle)
+    root, handle = _opened(session, msg)
+    _close(server, session, handle, checksum="regChksum" in M.keyvals(root))
     return 0, b"", b""
 
 
@@ -160,21 +165,22 @@ def fd_info(server, session, msg):
 
 @api(20004)
 def replica_close(server, session, msg):
-    session.close_fd(session.fd(int(M.json_from_binbytes(msg.body).get("fd", -1))))
+    request = M.json_from_binbytes(msg.body)
+    _close(server, session, session.fd(int(request.get("fd", -1))), checksum=bool(request.get("compute_checksum")))
     return 0, b"", b""
 
 
 @api(615)
 def obj_unlink(server, session, msg):
-    path, _, _ = _obj_inp(M.parse(msg.body))
-    server.catalog.unlink(session.user, path)
+    path, _, kv = _obj_inp(M.parse(msg.body))
+    server.catalog.unlink(_actor(session), path, force="forceFlag" in kv)
     return 0, b"", b""
 
 
 @api(627)
 def obj_rename(server, session, msg):
     src, dst = M.parse(msg.body).findall("DataObjInp_PI")
-    server.catalog.rename(session.user, M.text(src, "objPath"), M.text(dst, "objPath"))
+    server.catalog.rename(_actor(session), M.text(src, "objPath"), M.text(dst, "objPath"))
     return 0, b"", b""
 
 
@@ -182,31 +188,40 @@ def obj_rename(server, session, msg):
 def obj_copy(server, session, msg):
     src, dst = M.parse(msg.body).findall("DataObjInp_PI")
     force = "forceFlag" in M.keyvals(dst)
-    obj = server.catalog.copy(session.user, M.text(src, "objPath"), M.text(dst, "objPath"), force)
+    obj = server.catalog.copy(_actor(session), M.text(src, "objPath"), M.text(dst, "objPath"), force)
     reply = M.build("TransferStat_PI", [("numThreads", 1), ("bytesWritten", len(obj.data)), ("flags", 0)])
     return 0, M.to_bytes(reply), b""
 
 
 @api(629)
 def obj_checksum(server, session, msg):
-    path, _, _ = _obj_inp(M.parse(msg.body))
-    user = _acting_user(server, session, path, READ)
-    return 0, M.str_pi(server.catalog.checksum(user, path)), b""
+    path, _, kv = _obj_inp(M.parse(msg.body))
+    verify = "verifyChksum" in kv
+    checksum = server.catalog.checksum(_actor(session), path, verify=verify)
+    # A verification answers with its status only: PRC expects no STR_PI then and returns "".
+    return 0, b"" if verify else M.str_pi(checksum), b""
 
 
 @api(706)
 def mod_avu(server, session, msg):
     root = M.parse(msg.body)
     args = [M.text(root, f"arg{i}") for i in range(6)]
-    server.catalog.modify_avu(session.user, *args)
+    server.catalog.modify_avu(_actor(session), *args)
     return 0, b"", b""
 
 
 @api(707)
 def mod_acl(server, session, msg):
     root = M.parse(msg.body)
-    server.catalog.set_acl(session.user, M.text(root, "path"), M.text(root, "accessLevel"),
+    server.catalog.set_acl(_actor(session), M.text(root, "path"), M.text(root, "accessLevel"),
                            M.text(root, "userName"), recursive=bool(M.integer(root, "recursiveFlag")))
+    return 0, b"", b""
+
+
+@api(701)
+def general_admin(server, session, msg):
+    root = M.parse(msg.body)
+    admin.general_admin(server.catalog, session.user, [M.text(root, f"arg{i}") for i in range(10)])
     return 0, b"", b""
 
 
@@ -214,29 +229,5 @@ def mod_acl(server, session, msg):
 def ticket_admin(server, session, msg):
     root = M.parse(msg.body)
     op, *args = [M.text(root, f"arg{i}") for i in range(1, 7)]
-    cat = server.catalog
-    with cat.lock:
-        if op == "session":
-            if args[0] not in cat.tickets:
-                raise IrodsError(E.CAT_TICKET_INVALID, args[0])
-            session.ticket = args[0]
-        elif op == "create":
-            string, kind, path = args[0] or secrets.token_hex(8), args[1], posixpath.normpath(args[2])
-            node = cat.node(path)
-            cat.require(node, session.user, READ if kind == "read" else MODIFY)
-            cat.tickets[string] = Ticket(cat.next_id(), string, kind, session.user, path)
-        elif op == "delete":
-            ticket = cat.tickets.get(args[0])
-            if ticket is None or ticket.owner != session.user:
-                raise IrodsError(E.CAT_TICKET_INVALID, args[0])
-            del cat.tickets[args[0]]
-        elif op == "mod":
-            ticket = cat.tickets.get(args[0])
-            if ticket is None or ticket.owner != session.user:
-                raise IrodsError(E.CAT_TICKET_INVALID, args[0])
-            if args[1] == "uses":
-                ticket.uses_limit = int(args[2] or 0)
-        else:
-            raise IrodsError(E.SYS_NOT_SUPPORTED, f"ticket {op}")
+    tickets.admin(server.catalog, session, op, args)
     return 0, b"", b""
-

@@ -4,6 +4,9 @@ native: the client asks for a challenge, then answers with
 base64(MD5(challenge + password NUL-padded to 50 bytes)), 0x00 bytes of the
 digest replaced by 0x01. pam_password: the client sends its password in
 ``a_pw``; we hand back a temporary password which it then uses for native.
+
+The password is the proxy user's (the StartupPack's proxyUser); once it checks
+out, the session acts as the clientUser, which only a rodsadmin may differ from.
 """
 
 import base64
@@ -13,6 +16,7 @@ import string
 
 from . import errors as E
 from .errors import IrodsError
+from .model import ANONYMOUS
 
 MAX_PASSWORD_LENGTH = 50
 
@@ -49,11 +53,26 @@ def authenticate(server, session, request):
         return {**request, "request_result": session.challenge}
     if op == "auth_agent_auth_response":
         challenge, session.challenge = session.challenge, None
-        if user is None or not challenge:
+        if user is None or user.type == "rodsgroup" or not challenge:
             raise IrodsError(E.CAT_INVALID_AUTHENTICATION, "unknown user or no challenge")
-        candidates = [user.password] + sorted(server.temporary_passwords.get(name, ()))
-        if request.get("digest") not in {digest(challenge, pw) for pw in candidates}:
+        candidates = [pw for pw in [user.password, *sorted(server.temporary_passwords.get(name, ()))]
+                      if pw is not None]  # a user made without a password can only be proxied
+        # iRODS lets "anonymous" in whatever it sends; tickets give it its rights.
+        if name != ANONYMOUS and request.get("digest") not in {digest(challenge, pw) for pw in candidates}:
             raise IrodsError(E.CAT_INVALID_AUTHENTICATION, "wrong password")
-        session.user = name
+        session.user = _client_user(server, session, name)
         return {}
     raise IrodsError(E.SYS_API_INPUT_ERR, f"next_operation {op!r}")
+
+
+def _client_user(server, session, proxy):
+    """Whom the session acts as after `proxy` proved its password (chlCheckAuth's proxy rules)."""
+    client = session.client_user or proxy
+    if client == proxy:
+        return proxy
+    if server.catalog.users[proxy].type != "rodsadmin":
+        raise IrodsError(E.SYS_PROXYUSER_NO_PRIV, f"{proxy} may not act for {client}")
+    user = server.catalog.users.get(client)
+    if user is None or user.type == "rodsgroup":
+        raise IrodsError(E.CAT_INVALID_USER, client)
+    return client

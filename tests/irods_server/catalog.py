@@ -1,121 +1,86 @@
-"""The in-memory catalog: users, collections, data objects, ACLs, AVUs and tickets.
+"""The in-memory catalog: users and groups, permissions, ACLs and AVUs.
 
-One catalog per server. Every public method takes the acting user name and
-checks permissions itself, raising IrodsError with the code a real iRODS 4.3
-server would send, so clients see the same exceptions.
+One catalog per server. Every public method takes the acting user (a name or
+an Actor carrying a supplied ticket) and checks permissions itself, raising
+IrodsError with the code a real iRODS 4.3 server would send, so clients see
+the same exceptions. Collection and data-object operations are in namespace.py.
 """
 
-import base64
-import hashlib
 import itertools
-import posixpath
 import threading
-import time
-from dataclasses import dataclass, field
 
 from . import errors as E
 from .errors import IrodsError
-
-# Access levels as iRODS stores them (R_TOKN_MAIN 'access_type').
-LEVELS = {"null": 0, "read_object": 1050, "modify_object": 1120, "own": 1200}
-ALIASES = {"read": "read_object", "write": "modify_object", "modify": "modify_object"}
-NAMES = {v: k for k, v in LEVELS.items()}
-READ, MODIFY, OWN = LEVELS["read_object"], LEVELS["modify_object"], LEVELS["own"]
-
-
-def now():
-    return int(time.time())
+from .model import (  # noqa: F401  (re-exported: older imports name them from here)
+    ALIASES, ANONYMOUS, DELETE, LEVELS, MODIFY, NAMES, OWN, PUBLIC, READ, Actor, Coll, Node, Obj, Ticket,
+    User, normalize, now, sha2,
+)
+from .namespace import Namespace
 
 
-def normalize(path):
-    path = posixpath.normpath(path or "/")
-    return "/" + path.lstrip("/")
+def as_actor(who):
+    return who if isinstance(who, Actor) else Actor(who)
 
 
-@dataclass
-class User:
-    id: int
-    name: str
-    type: str
-    password: str
-    zone: str
-    ctime: int = field(default_factory=now)
-
-
-@dataclass
-class Node:
-    id: int
-    path: str
-    owner: str
-    acl: dict = field(default_factory=dict)  # user name -> level
-    avus: list = field(default_factory=list)  # [id, attr, value, units, ctime, mtime]
-    ctime: int = field(default_factory=now)
-    mtime: int = field(default_factory=now)
-
-    @property
-    def name(self):
-        return posixpath.basename(self.path)
-
-    @property
-    def parent(self):
-        return posixpath.dirname(self.path)
-
-
-@dataclass
-class Coll(Node):
-    inherit: bool = False
-
-
-@dataclass
-class Obj(Node):
-    data: bytearray = field(default_factory=bytearray)
-    checksum: str = ""
-
-
-@dataclass
-class Ticket:
-    id: int
-    string: str
-    type: str  # read | write
-    owner: str
-    target: str
-    uses_limit: int = 0
-    uses_count: int = 0
-
-
-def sha2(data):
-    return "sha2:" + base64.b64encode(hashlib.sha256(bytes(data)).digest()).decode()
-
-
-class Catalog:
+class Catalog(Namespace):
     def __init__(self, zone="tempZone", admin=("rods", "rods")):
         self.zone = zone
         self.lock = threading.RLock()
         self._ids = itertools.count(10000)
         self.users = {}
+        self.members = {}  # group name -> explicit member names (public's members are implicit)
         self.colls = {}
         self.objs = {}
         self.tickets = {}
-        for path in ("/", f"/{zone}", f"/{zone}/home", f"/{zone}/trash"):
+        system = ("/", f"/{zone}", f"/{zone}/home", f"/{zone}/trash", f"/{zone}/trash/home")
+        for path in system:
             self.colls[path] = Coll(self.next_id(), path, admin[0])
+        self.add_group(PUBLIC)
         self.add_user(admin[0], admin[1], "rodsadmin")
-        for path in ("/", f"/{zone}", f"/{zone}/home", f"/{zone}/trash"):
+        self.add_user(ANONYMOUS, "", "rodsuser")
+        for path in system:
             self.colls[path].acl[admin[0]] = OWN
 
     def next_id(self):
         return next(self._ids)
 
-    # ---- users -------------------------------------------------------------------------
+    # ---- users and groups -------------------------------------------------------------------
 
     def add_user(self, name, password, type="rodsuser"):
         with self.lock:
             if name in self.users:
                 raise IrodsError(E.CATALOG_ALREADY_HAS_ITEM_BY_THAT_NAME, name)
             self.users[name] = User(self.next_id(), name, type, password, self.zone)
-            home = f"/{self.zone}/home/{name}"
-            if home not in self.colls:
-                self.colls[home] = Coll(self.next_id(), home, name, acl={name: OWN})
+            # iadmin mkuser makes both the home and the trash home.
+            for home in (f"/{self.zone}/home/{name}", f"/{self.zone}/trash/home/{name}"):
+                if home not in self.colls:
+                    self.colls[home] = Coll(self.next_id(), home, name, acl={name: OWN})
             return self.users[name]
+
+    def add_group(self, name):
+        with self.lock:
+            if name in self.users:
+                raise IrodsError(E.CATALOG_ALREADY_HAS_ITEM_BY_THAT_NAME, name)
+            self.users[name] = User(self.next_id(), name, "rodsgroup", None, self.zone)
+            self.members[name] = set()
+            return self.users[name]
+
+    def add_to_group(self, group, user):
+        with self.lock:
+            if self.user(group).type != "rodsgroup":
+                raise IrodsError(E.CAT_INVALID_GROUP, group)
+            self.user(user)
+            self.members[group].add(user)
+
+    def remove_user(self, name):
+        with self.lock:
+            self.user(name)
+            del self.users[name]
+            self.members.pop(name, None)
+            for members in self.members.values():
+                members.discard(name)
+            for node in list(self.colls.values()) + list(self.objs.values()):
+                node.acl.pop(name, None)
 
     def user(self, name):
         try:
@@ -123,7 +88,22 @@ class Catalog:
         except KeyError:
             raise IrodsError(E.CAT_INVALID_USER, name)
 
-    # ---- lookups and permissions ---------------------------------------------------------
+    def is_admin(self, name):
+        user = self.users.get(name)
+        return user is not None and user.type == "rodsadmin"
+
+    def groups_of(self, name):
+        """The groups a user is in: the explicit ones and public (groups are in no group)."""
+        user = self.users.get(name)
+        if user is None or user.type == "rodsgroup":
+            return set()
+        return {g for g, members in self.members.items() if name in members} | {PUBLIC}
+
+    def group_rows(self, name):
+        """R_USER_GROUP as iRODS fills it: everyone is also a member of a group named after itself."""
+        return {name} | self.groups_of(name)
+
+    # ---- lookups and permissions -----------------------------------------------------------
 
     def coll(self, path):
         try:
@@ -145,12 +125,42 @@ class Catalog:
             return self.colls[path]
         raise IrodsError(E.OBJ_PATH_DOES_NOT_EXIST, path)
 
-    def level(self, node, user):
-        return node.acl.get(user, 0)
+    def level(self, node, who):
+        """The best of the user's own entry and its groups' entries."""
+        names = self.group_rows(as_actor(who).name)
+        return max((lvl for name, lvl in node.acl.items() if name in names), default=0)
 
-    def require(self, node, user, level):
-        if self.level(node, user) < level:
-            raise IrodsError(E.CAT_NO_ACCESS_PERMISSION, f"{user} on {node.path}")
+    def _ticket_for(self, node, actor, level):
+        """The session's ticket if it covers node and its type grants `level` (never own)."""
+        ticket = self.tickets.get(actor.ticket) if actor.ticket else None
+        if ticket is None or not ticket.covers(node.path):
+            return None
+        return ticket if (READ if ticket.type == "read" else MODIFY) >= level else None
+
+    def allowed(self, node, who, level):
+        """require() without raising or counting a ticket use: GenQuery's row filter."""
+        actor = as_actor(who)
+        if self.level(node, actor) >= level:
+            return True
+        ticket = self._ticket_for(node, actor, level)
+        return ticket is not None and not ticket.expired
+
+    def require(self, node, who, level, use_ticket=False):
+        """Raise unless allowed; return the ticket if it is what allowed it. With use_ticket
+        (opens), such a ticket is charged one use; sufficient own ACL entries cost nothing."""
+        actor = as_actor(who)
+        if self.level(node, actor) >= level:
+            return None
+        ticket = self._ticket_for(node, actor, level)
+        if ticket is None:
+            raise IrodsError(E.CAT_NO_ACCESS_PERMISSION, f"{actor.name} on {node.path}")
+        if ticket.expired:
+            raise IrodsError(E.CAT_TICKET_EXPIRED, ticket.string)
+        if use_ticket:
+            if ticket.uses_limit and ticket.uses_count >= ticket.uses_limit:
+                raise IrodsError(E.CAT_TICKET_USES_EXCEEDED, ticket.string)
+            ticket.uses_count += 1
+        return ticket
 
     def _new_acl(self, parent, owner):
         # Inheritance copies the parent's ACL at creation time, as iRODS does.
@@ -158,128 +168,14 @@ class Catalog:
         acl[owner] = OWN
         return acl
 
-    def _free_name(self, path):
-        if path in self.colls:
-            raise IrodsError(E.CAT_NAME_EXISTS_AS_COLLECTION, path)
-        if path in self.objs:
-            raise IrodsError(E.CAT_NAME_EXISTS_AS_DATAOBJ, path)
-
-    def children(self, path):
-        prefix = path.rstrip("/") + "/"
-        colls = [p for p in self.colls if p.startswith(prefix) and p != path]
-        objs = [p for p in self.objs if p.startswith(prefix)]
-        return colls, objs
-
-    # ---- collections ---------------------------------------------------------------------
-
-    def mkdir(self, user, path, recursive=False):
-        with self.lock:
-            path = normalize(path)
-            if path in self.colls:
-                if recursive:
-                    return self.colls[path]
-                raise IrodsError(E.CATALOG_ALREADY_HAS_ITEM_BY_THAT_NAME, path)
-            if path in self.objs:
-                raise IrodsError(E.CAT_NAME_EXISTS_AS_DATAOBJ, path)
-            parent_path = posixpath.dirname(path)
-            if parent_path not in self.colls and recursive:
-                self.mkdir(user, parent_path, recursive=True)
-            parent = self.coll(parent_path)
-            self.require(parent, user, MODIFY)
-            coll = Coll(self.next_id(), path, user, acl=self._new_acl(parent, user), inherit=parent.inherit)
-            self.colls[path] = coll
-            return coll
-
-    def rmdir(self, user, path, recursive=False):
-        with self.lock:
-            coll = self.coll(path)
-            self.require(coll, user, MODIFY)
-            colls, objs = self.children(coll.path)
-            if (colls or objs) and not recursive:
-                raise IrodsError(E.CAT_COLLECTION_NOT_EMPTY, coll.path)
-            for p in objs:
-                self.require(self.objs[p], user, MODIFY)
-            for p in colls:
-                self.require(self.colls[p], user, MODIFY)
-            for p in objs:
-                del self.objs[p]
-            for p in colls + [coll.path]:
-                del self.colls[p]
-
-    # ---- data objects --------------------------------------------------------------------
-
-    def create(self, user, path, truncate=True):
-        """Create, or open for writing an existing object (truncating if asked)."""
-        with self.lock:
-            path = normalize(path)
-            if path in self.colls:
-                raise IrodsError(E.CAT_NAME_EXISTS_AS_COLLECTION, path)
-            parent = self.coll(posixpath.dirname(path))
-            if path in self.objs:
-                obj = self.objs[path]
-                self.require(obj, user, MODIFY)
-                if truncate:
-                    obj.data = bytearray()
-                    obj.checksum = ""
-                return obj
-            self.require(parent, user, MODIFY)
-            obj = Obj(self.next_id(), path, user, acl=self._new_acl(parent, user))
-            self.objs[path] = obj
-            return obj
-
-    def unlink(self, user, path):
-        with self.lock:
-            obj = self.obj(path)
-            self.require(obj, user, MODIFY)
-            del self.objs[obj.path]
-
-    def rename(self, user, src, dst):
-        with self.lock:
-            src, dst = normalize(src), normalize(dst)
-            node = self.node(src)
-            self.require(node, user, MODIFY)
-            self._free_name(dst)
-            dst_parent = self.coll(posixpath.dirname(dst))
-            self.require(dst_parent, user, MODIFY)
-            if isinstance(node, Obj):
-                del self.objs[src]
-                node.path = dst
-                self.objs[dst] = node
-                return
-            colls, objs = self.children(src)
-            for table, paths in ((self.colls, colls + [src]), (self.objs, objs)):
-                moved = [table.pop(p) for p in paths]
-                for item in moved:
-                    item.path = dst + item.path[len(src):]
-                    table[item.path] = item
-
-    def copy(self, user, src, dst, force=False):
-        with self.lock:
-            source = self.obj(src)
-            self.require(source, user, READ)
-            dst = normalize(dst)
-            if dst in self.objs and not force:
-                raise IrodsError(E.OVERWRITE_WITHOUT_FORCE_FLAG, dst)
-            target = self.create(user, dst)
-            target.data = bytearray(source.data)
-            target.checksum = source.checksum
-            target.mtime = now()
-            return target
-
-    def checksum(self, user, path):
-        with self.lock:
-            obj = self.obj(path)
-            self.require(obj, user, READ)
-            obj.checksum = sha2(obj.data)
-            return obj.checksum
-
     # ---- ACLs and AVUs ---------------------------------------------------------------------
 
-    def set_acl(self, user, path, access, target_user, recursive=False):
+    def set_acl(self, who, path, access, target_user, recursive=False):
+        user = as_actor(who).name
         with self.lock:
             admin = access.startswith("admin:")
             access = access.split(":", 1)[1] if admin else access
-            if admin and self.user(user).type != "rodsadmin":
+            if admin and not self.is_admin(user):
                 raise IrodsError(E.CAT_NO_ACCESS_PERMISSION, "admin mode needs rodsadmin")
             node = self.node(path)
             if not admin:
@@ -294,7 +190,7 @@ class Catalog:
             access = ALIASES.get(access, access)
             if access not in LEVELS:
                 raise IrodsError(E.CAT_INVALID_ARGUMENT, access)
-            self.user(target_user)
+            self.user(target_user)  # a user or a group
             targets = [node]
             if recursive and isinstance(node, Coll):
                 colls, objs = self.children(node.path)
@@ -305,10 +201,10 @@ class Catalog:
                 else:
                     item.acl.pop(target_user, None)
 
-    def modify_avu(self, user, op, kind, path, attr, value, units):
+    def modify_avu(self, who, op, kind, path, attr, value, units):
         with self.lock:
             node = self.coll(path) if kind == "-C" else self.obj(path)
-            self.require(node, user, MODIFY)
+            self.require(node, who, MODIFY)
             units = units or ""
             t = now()
             if op == "add":

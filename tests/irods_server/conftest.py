@@ -1,1 +1,1 @@
-from .fixtures import irods_server, irods_tls_server  # noqa: F401  (exposes the fixtures to this package's tests)
+from .fixtures import irods_process, irods_server, irods_tls_server  # noqa: F401  (exposes the fixtures to this package's tests)

@@ -34,3 +34,16 @@ def irods_tls_server(tmp_path):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def irods_process(tmp_path):
+    """The server in a child process with user alice:apass: .port, .stop(), .start() (same port),
+    .kill() (SIGKILL), to play an iRODS outage."""
+    from .process import IrodsProcess
+
+    proc = IrodsProcess().start()
+    try:
+        yield proc
+    finally:
+        proc.kill()

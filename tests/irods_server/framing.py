@@ -18,26 +18,27 @@ class Message:
     type: str
     body: bytes = b""
     error: bytes = b""
-    bs: bytes = b""
+    bs: bytes = b""  # a bytearray when received
     int_info: int = 0
 
 
 def _read_exactly(sock, n):
-    chunks = []
-    left = n
-    while left > 0:
-        chunk = sock.recv(min(left, 1 << 20))
-        if not chunk:
-            raise ConnectionClosed(f"expected {left} more bytes")
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
+    """n bytes into one preallocated buffer: an 8 MiB write is received without a join's copy."""
+    buf = bytearray(n)
+    view = memoryview(buf)
+    got = 0
+    while got < n:
+        count = sock.recv_into(view[got:], min(n - got, 1 << 20))
+        if not count:
+            raise ConnectionClosed(f"expected {n - got} more bytes")
+        got += count
+    return buf
 
 
 def read_header(sock):
     """Read only the header; TLS set-up sends header-only messages with odd meanings."""
-    (size,) = struct.unpack(">i", _read_exactly(sock, 4))
-    root = ET.fromstring(_read_exactly(sock, size))
+    (size,) = struct.unpack(">i", bytes(_read_exactly(sock, 4)))
+    root = ET.fromstring(bytes(_read_exactly(sock, size)))
 
     def field(name):
         return root.findtext(name) or ""
@@ -56,8 +57,8 @@ def read_message(sock):
         mtype, msg_len, err_len, bs_len, int_info = read_header(sock)
     except (ConnectionResetError, struct.error):
         raise ConnectionClosed("connection reset")
-    body = _read_exactly(sock, msg_len) if msg_len else b""
-    error = _read_exactly(sock, err_len) if err_len else b""
+    body = bytes(_read_exactly(sock, msg_len)) if msg_len else b""
+    error = bytes(_read_exactly(sock, err_len)) if err_len else b""
     bs = _read_exactly(sock, bs_len) if bs_len else b""
     return Message(mtype, body, error, bs, int_info)
 

@@ -4,12 +4,14 @@ import secrets
 import socket
 import socketserver
 import threading
+from collections import Counter
 from dataclasses import dataclass
 
 from . import errors as E
 from . import messages as M
 from .api import HANDLERS
-from .catalog import Catalog, now
+from .catalog import Catalog
+from .model import now
 from .errors import IrodsError
 from .framing import ConnectionClosed, read_header, read_message, write_message
 
@@ -23,22 +25,25 @@ class Handle:
     token: str
     pos: int = 0
     dirty: bool = False
+    register_checksum: bool = False
 
 
 class Session:
     """Per-connection state: who is logged in and which descriptors are open."""
 
     def __init__(self):
-        self.user = None
+        self.user = None  # the client user every operation acts as, once authenticated
+        self.proxy_user = ""  # from the StartupPack: whom the password belongs to
+        self.client_user = ""  # ... and whom the proxy speaks for (the same name without a proxy)
         self.challenge = None
         self.ticket = None
         self.tls = False
         self.fds = {}
         self._next_fd = 3
 
-    def new_fd(self, obj, write):
+    def new_fd(self, obj, write, register_checksum=False):
         fd, self._next_fd = self._next_fd, self._next_fd + 1
-        self.fds[fd] = Handle(obj, write, secrets.token_hex(16))
+        self.fds[fd] = Handle(obj, write, secrets.token_hex(16), register_checksum=register_checksum)
         return fd
 
     def fd(self, fd):
@@ -61,8 +66,8 @@ class _Handler(socketserver.BaseRequestHandler):
         sock = self.request
         server._track(sock, add=True)
         try:
-            sock = self._connect(server, sock)
             session = Session()
+            sock = self._connect(server, sock, session)
             session.tls = sock is not self.request
             while True:
                 msg = read_message(sock)
@@ -80,9 +85,11 @@ class _Handler(socketserver.BaseRequestHandler):
             if sock is not self.request:
                 sock.close()  # the TLS wrapper took over the descriptor; socketserver cannot close it
 
-    def _connect(self, server, sock):
+    def _connect(self, server, sock, session):
         startup = read_message(sock)
         root = M.parse(startup.body)
+        session.proxy_user = M.text(root, "proxyUser")
+        session.client_user = M.text(root, "clientUser") or session.proxy_user
         if M.text(root, "option").endswith("request_server_negotiation"):
             policy = "CS_NEG_REQUIRE" if server.tls_context else "CS_NEG_REFUSE"
             body = M.build("CS_NEG_PI", [("status", 1), ("result", policy)])
@@ -109,6 +116,8 @@ class _Handler(socketserver.BaseRequestHandler):
 
     def _dispatch(self, server, session, sock, msg):
         handler = HANDLERS.get(msg.int_info)
+        with server._lock:
+            server.api_calls[msg.int_info] += 1
         try:
             if handler is None:
                 raise IrodsError(E.API_NOT_SUPPORTED, f"API {msg.int_info} not implemented")
@@ -135,6 +144,7 @@ class IrodsTestServer:
         self.tls_context = tls_context
         self.require_tls_for_pam = require_tls_for_pam
         self.temporary_passwords = {}
+        self.api_calls = Counter()  # API number -> requests received, for tests that check a code path
         self._sockets = set()
         self._lock = threading.Lock()
         self._tcp = None
@@ -151,8 +161,14 @@ class IrodsTestServer:
     def add_user(self, name, password, type="rodsuser"):
         return self.catalog.add_user(name, password, type)
 
-    def start(self):
-        self._tcp = _TCPServer(("127.0.0.1", 0), _Handler)
+    def add_group(self, name):
+        return self.catalog.add_group(name)
+
+    def add_to_group(self, group, user):
+        self.catalog.add_to_group(group, user)
+
+    def start(self, port=0):
+        self._tcp = _TCPServer(("127.0.0.1", port), _Handler)
         self._tcp.owner = self
         self._thread = threading.Thread(target=self._tcp.serve_forever, name="irods-test-server", daemon=True)
         self._thread.start()

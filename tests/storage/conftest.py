@@ -30,7 +30,28 @@ def _local_files(backend: LocalBackend) -> set[str]:
     return {str(path.relative_to(vault)) for path in vault.rglob("*") if path.is_file()}
 
 
-BACKENDS: dict[str, Callable[[Path], StorageBackend]] = {"local": _local}
+def _irods(tmp_path: Path) -> StorageBackend:
+    """An IrodsBackend (proxy mode, as rods) on a fresh tests/irods_server of its own."""
+    from backend.settings import Settings
+    from backend.storage.irods import IrodsBackend
+    from tests.irods_server.server import IrodsTestServer
+
+    server = IrodsTestServer(zone=ZONE).start()
+
+    class ServedIrodsBackend(IrodsBackend):
+        def close(self):
+            super().close()
+            server.stop()
+
+    settings = Settings(data_dir=tmp_path, storage_backend="irods", irods_host=server.host,
+                        irods_port=server.port, irods_zone=ZONE, irods_user="rods",
+                        irods_password="rods", irods_timeout=5)
+    backend = ServedIrodsBackend(settings)
+    backend.server = server
+    return backend
+
+
+BACKENDS: dict[str, Callable[[Path], StorageBackend]] = {"local": _local, "irods": _irods}
 # name -> function listing the files a backend keeps for data objects, including
 # partial uploads (so tests can see that a failed write left nothing behind).
 PHYSICAL_FILES: dict[str, Callable[[StorageBackend], set[str]]] = {"local": _local_files}

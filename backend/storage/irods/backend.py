@@ -1,0 +1,169 @@
+"""IrodsBackend: sessions on a real iRODS zone through python-irodsclient.
+
+Who acts (IRODS_SESSION_MODE):
+- proxy: the service account (IRODS_USER, a rodsadmin) opens one session per API
+  user with PRC's `client_user`: iRODS applies that user's ACLs;
+- user: each user's own credentials, verified by `login` at /auth/irods and
+  handed back with every request (the token carries them, encrypted).
+Tickets use the `anonymous` account with the ticket supplied on each connection.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from irods.models import User
+
+from backend.errors import (NotFound, PermissionDenied, RapydoError, ServiceUnavailable,
+                            Unauthorized, Unprocessable)
+from backend.storage import paths
+from backend.storage.base import Storage, StorageBackend
+from backend.storage.irods import connect
+from backend.storage.irods.connect import ANONYMOUS, Credentials, SessionPool
+from backend.storage.irods.errors import ConnectionLost, translate
+from backend.storage.irods.managers import load_ticket
+from backend.storage.irods.storage import IrodsStorage
+from backend.storage.local.permissions import check_account_name
+
+
+class IrodsBackend(StorageBackend):
+    def __init__(self, settings):
+        self.settings = settings
+        self.zone = settings.irods_zone
+        self.pool = SessionPool(settings.irods_session_idle)
+        password = settings.irods_password.get_secret_value() if settings.irods_password else ""
+        self._service = Credentials(settings.irods_user, password, settings.irods_authscheme)
+
+    # --- sessions ------------------------------------------------------------------
+
+    def _entry(self, key: tuple, factory):
+        try:
+            return self.pool.get(key, factory)
+        except RapydoError:
+            raise
+        except Exception as exc:
+            raise _typed(exc) from exc
+
+    def _service_entry(self):
+        return self._entry(("service",), lambda: connect.open_session(self.settings, self._service))
+
+    def catalog_session(self):
+        """The service account's PRC session, to look at the catalog beyond one user's view;
+        None when no service account is configured (user mode without IRODS_PASSWORD)."""
+        if not self._service.password and self._service.scheme != "gsi":
+            return None
+        return self._service_entry().session
+
+    def session(self, user: str, credentials: Credentials | None = None) -> Storage:
+        if credentials is not None:
+            key = ("user", user, credentials.fingerprint())
+            entry = self._entry(key, lambda: connect.open_session(self.settings, credentials))
+        elif self.settings.irods_session_mode == "proxy":
+            key = ("proxy", user)
+            entry = self._entry(key, lambda: connect.open_session(
+                self.settings, self._service, client_user=user))
+        else:
+            raise Unauthorized("this deployment acts with each user's own iRODS credentials: "
+                               "log in with POST /auth/irods")
+        return IrodsStorage(self, key, entry, user)
+
+    def ticket_session(self, ticket: str) -> Storage:
+        if not isinstance(ticket, str) or not ticket:
+            raise PermissionDenied("unknown ticket")
+        granted = self._checked_ticket(ticket)
+        key = ("ticket", ticket)
+        entry = self._entry(key, lambda: connect.open_session(
+            self.settings, Credentials(ANONYMOUS), ticket=ticket))
+        return IrodsStorage(self, key, entry, None, ticket=granted)
+
+    def _checked_ticket(self, string: str):
+        """The ticket, read by the service account; PermissionDenied when it cannot be used."""
+        try:
+            ticket = load_ticket(self._service_entry().session, string)
+        except RapydoError:
+            raise
+        except Exception as exc:
+            raise self._lost(("service",), exc) from exc
+        if ticket is None:
+            raise PermissionDenied("unknown ticket")
+        if ticket.expires is not None and ticket.expires <= datetime.now(timezone.utc):
+            raise PermissionDenied(f"the ticket expired at {ticket.expires.isoformat()}")
+        if ticket.uses_limit is not None and ticket.uses_count >= ticket.uses_limit:
+            raise PermissionDenied(f"the ticket is used up ({ticket.uses_limit} uses allowed)")
+        return ticket
+
+    def _lost(self, key: tuple, exc: Exception) -> RapydoError:
+        typed = _typed(exc)
+        if isinstance(typed, ConnectionLost):
+            self.pool.drop(key)
+        return typed
+
+    # --- logins with iRODS credentials ---------------------------------------------------
+
+    def login(self, username: str, password: str, scheme: str = "native") -> Credentials:
+        """Check iRODS credentials by opening a session with them; return them for later use.
+
+        Unauthorized when iRODS refuses them; Unprocessable for a scheme this server or
+        this installation cannot use (pam_password without TLS, GSI on iRODS 4.3+, ...).
+        """
+        check_account_name(username)
+        credentials = Credentials(username, password or "", connect.scheme_name(scheme))
+        session = connect.open_session(self.settings, credentials)
+        try:
+            connect.connect(session)
+        except ValueError as exc:
+            # PRC raises a bare ValueError when no client plugin handles the scheme:
+            # iRODS 4.3 and newer have no GSI plugin at all.
+            if credentials.scheme == "gsi":
+                raise Unprocessable("GSI authentication works only with iRODS servers older "
+                                    "than 4.3 (no GSI plugin exists for 4.3 and newer); this "
+                                    "server refused it") from exc
+            raise Unauthorized(f"iRODS refused the {credentials.scheme} login") from exc
+        except Exception as exc:
+            typed = _typed(exc)
+            if isinstance(typed, NotFound):  # CAT_INVALID_USER: do not tell who exists
+                typed = Unauthorized("iRODS refused the credentials")
+            raise typed from exc
+        finally:
+            connect.close_quietly(session)
+        return credentials
+
+    # --- homes and health --------------------------------------------------------------
+
+    def create_home(self, user: str) -> str:
+        """The user's iRODS home. The iRODS account is created if missing (needs a rodsadmin
+        service account); iRODS creates the home with it, owned by the user."""
+        check_account_name(user)
+        home = paths.normalise(paths.join(f"/{self.zone}/home", user), self.zone)
+        session = self._service_entry().session
+        try:
+            if not session.query(User.id).filter(User.name == user).all():
+                session.users.create(user, "rodsuser")
+            if not session.collections.exists(home):
+                raise ServiceUnavailable(f"iRODS has no home collection {home} for {user}")
+        except RapydoError:
+            raise
+        except Exception as exc:
+            raise self._lost(("service",), exc) from exc
+        return home
+
+    def health(self) -> dict:
+        details = {"backend": "irods", "host": self.settings.irods_host,
+                   "port": self.settings.irods_port, "zone": self.zone}
+        try:
+            session = self._service_entry().session
+            session.collections.get(f"/{self.zone}")
+        except Exception as exc:  # health reports, it never raises
+            error = self._lost(("service",), exc) if not isinstance(exc, RapydoError) else exc
+            return {"status": "down", **details, "error": getattr(error, "message", str(error))}
+        return {"status": "ok", **details}
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def _typed(exc: Exception) -> RapydoError:
+    typed = translate(exc)
+    if typed is None:
+        return ServiceUnavailable(f"iRODS session failed: {type(exc).__name__}")
+    return typed

@@ -1,0 +1,96 @@
+"""python-irodsclient's exceptions -> the typed errors of backend.errors.
+
+One lookup, as PRC itself does for server codes: the storage layer above never
+sees a PRC exception. Network failures of any kind become ServiceUnavailable,
+and tell the pool to drop the session (its connections may be dead).
+"""
+
+from __future__ import annotations
+
+import functools
+import socket
+import ssl
+
+from irods import exception as ex
+
+from backend.errors import (AlreadyExists, ChecksumMismatch, Conflict, NotFound,
+                            PermissionDenied, RapydoError, ServiceUnavailable, Unauthorized,
+                            Unprocessable)
+
+
+class ConnectionLost(ServiceUnavailable):
+    """iRODS did not answer: the server is down, unreachable or too slow."""
+
+
+class SourceFailed(Exception):
+    """The producer of an upload's chunks (the HTTP client) failed, not iRODS: its error
+    goes to the caller unchanged."""
+
+    def __init__(self, error: BaseException):
+        super().__init__(str(error))
+        self.error = error
+
+
+# Most specific first: the first class the exception is an instance of wins.
+_TRANSLATIONS: list[tuple[type, type, str]] = [
+    (ex.CAT_NO_ACCESS_PERMISSION, PermissionDenied, "iRODS refused access"),
+    (ex.CAT_TICKET_EXPIRED, PermissionDenied, "the ticket has expired"),
+    (ex.CAT_TICKET_USES_EXCEEDED, PermissionDenied, "the ticket is used up"),
+    (ex.CAT_TICKET_INVALID, PermissionDenied, "unknown ticket"),
+    (ex.CAT_INVALID_AUTHENTICATION, Unauthorized, "iRODS refused the credentials"),
+    (ex.PAM_AUTH_PASSWORD_FAILED, Unauthorized, "iRODS refused the credentials"),
+    (ex.SYS_PROXYUSER_NO_PRIV, Unauthorized, "the service account may not act for other users"),
+    (ex.CAT_INVALID_USER, NotFound, "no such iRODS user"),
+    (ex.DoesNotExist, NotFound, "no such path"),
+    (ex.CAT_UNKNOWN_COLLECTION, NotFound, "no such collection"),
+    (ex.OBJ_PATH_DOES_NOT_EXIST, NotFound, "no such path"),
+    (ex.CAT_NO_ROWS_FOUND, NotFound, "no such path"),
+    (ex.OVERWRITE_WITHOUT_FORCE_FLAG, AlreadyExists, "the target exists (use force)"),
+    (ex.CATALOG_ALREADY_HAS_ITEM_BY_THAT_NAME, AlreadyExists, "the target exists"),
+    (ex.CAT_NAME_EXISTS_AS_COLLECTION, AlreadyExists, "a collection of that name exists"),
+    (ex.CAT_NAME_EXISTS_AS_DATAOBJ, AlreadyExists, "a data object of that name exists"),
+    (ex.CAT_COLLECTION_NOT_EMPTY, Conflict, "the collection is not empty"),
+    (ex.USER_CHKSUM_MISMATCH, ChecksumMismatch, "the stored bytes do not match their checksum"),
+    (ex.CAT_INVALID_ARGUMENT, Unprocessable, "iRODS refused the argument"),
+]
+
+NETWORK_ERRORS = (ex.NetworkException, socket.timeout, ConnectionError, ssl.SSLError,
+                  EOFError, BrokenPipeError)
+
+
+def translate(exc: BaseException, where: str = "") -> RapydoError | None:
+    """The typed error for a PRC (or socket) exception; None if it is not one of ours."""
+    suffix = f": {where}" if where else ""
+    if isinstance(exc, RapydoError):
+        return exc
+    for cls, typed, message in _TRANSLATIONS:
+        if isinstance(exc, cls):
+            return typed(message + suffix)
+    if isinstance(exc, NETWORK_ERRORS) or (isinstance(exc, OSError) and exc.errno is not None):
+        return ConnectionLost(f"the iRODS server does not answer ({type(exc).__name__})")
+    if isinstance(exc, ex.iRODSException):
+        # A server error we have no better name for: say which, without internals.
+        return ServiceUnavailable(f"iRODS error {type(exc).__name__}{suffix}")
+    return None
+
+
+def translated(method):
+    """Decorator: run `method`, re-raising PRC errors as typed ones (naming the first path)."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except RapydoError:
+            raise
+        except SourceFailed as failure:
+            raise failure.error from None
+        except Exception as exc:
+            typed = translate(exc, args[0] if args and isinstance(args[0], str) else "")
+            if typed is None:
+                raise
+            if isinstance(typed, ConnectionLost):
+                self._connection_lost()
+            raise typed from exc
+
+    return wrapper

@@ -1,0 +1,207 @@
+"""Metadata, permission and ticket sub-managers of an irods session (PRC's managers, checked)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+from typing import Literal
+
+from irods.access import iRODSAccess
+from irods.meta import iRODSMeta
+from irods.models import Collection, DataObject, TicketQuery, User
+from irods.ticket import Ticket as PrcTicket
+
+from backend.errors import AlreadyExists, Conflict, NotFound, PermissionDenied, Unprocessable
+from backend.storage.base import (AVU, COLLECTION, AccessLevel, Acl, AclManager,
+                                  MetadataManager, Ticket, TicketManager)
+from backend.storage.irods.errors import translated
+from backend.storage.local.permissions import check_user_name
+
+READ, WRITE, OWN = AccessLevel.read, AccessLevel.write, AccessLevel.own
+# What iRODS 4.3 calls the levels when it reports them, and what it accepts when setting.
+LEVEL_NAMES = {"null": "null", "read": "read", "write": "write", "own": "own"}
+
+
+class _Manager:
+    def __init__(self, storage):
+        self._storage = storage
+
+    @property
+    def _irods(self):
+        return self._storage.irods
+
+    def _connection_lost(self) -> None:
+        self._storage._connection_lost()
+
+    def _require(self, path: str, level: AccessLevel, action: str):
+        path = self._storage._path(path)
+        return path, self._storage._require(path, level, action)
+
+
+class IrodsMetadataManager(_Manager, MetadataManager):
+    def _model(self, info):
+        return Collection if info.type == COLLECTION else DataObject
+
+    @translated
+    def get(self, path: str) -> list[AVU]:
+        path, info = self._require(path, READ, "read the metadata of")
+        return [AVU(m.name, m.value, m.units or "")
+                for m in self._irods.metadata.get(self._model(info), path)]
+
+    def _changeable(self, path: str, avu: AVU):
+        self._storage._require_user("change metadata")
+        if not isinstance(avu, AVU) or not avu.attribute or avu.value == "":
+            raise Unprocessable("an AVU needs a non-empty attribute and value")
+        return self._require(path, WRITE, "change the metadata of")
+
+    @translated
+    def add(self, path: str, avu: AVU) -> None:
+        path, info = self._changeable(path, avu)
+        if avu in self.get(path):
+            raise AlreadyExists(f"{path} already has {avu.attribute}={avu.value}")
+        self._irods.metadata.add(self._model(info), path,
+                                 iRODSMeta(avu.attribute, avu.value, avu.unit or None))
+
+    @translated
+    def set(self, path: str, avu: AVU) -> None:
+        path, info = self._changeable(path, avu)
+        self._irods.metadata.set(self._model(info), path,
+                                 iRODSMeta(avu.attribute, avu.value, avu.unit or None))
+
+    @translated
+    def remove(self, path: str, avu: AVU) -> None:
+        path, info = self._changeable(path, avu)
+        if avu not in self.get(path):
+            raise NotFound(f"{path} has no {avu.attribute}={avu.value}")
+        self._irods.metadata.remove(self._model(info), path,
+                                    iRODSMeta(avu.attribute, avu.value, avu.unit or None))
+
+
+class IrodsAclManager(_Manager, AclManager):
+    def _target(self, info):
+        getter = self._irods.collections if info.type == COLLECTION else self._irods.data_objects
+        return getter.get(info.path)
+
+    @translated
+    def get(self, path: str) -> list[Acl]:
+        self._storage._require_user("read permissions")
+        _, info = self._require(path, READ, "read the permissions of")
+        return [Acl(access.user_name, AccessLevel.parse(access.access_name.replace(" ", "_")))
+                for access in self._irods.acls.get(self._target(info))]
+
+    @translated
+    def set(self, path: str, user: str, level: AccessLevel, *, recursive: bool = False) -> None:
+        self._storage._require_user("change permissions")
+        grantee = check_user_name(user)
+        level = level if isinstance(level, AccessLevel) else AccessLevel.parse(level)
+        path, info = self._require(path, OWN, "change the permissions of")
+        if recursive and info.type == COLLECTION:
+            self._storage._require_subtree(path, OWN, "change the permissions of")
+        access = iRODSAccess(LEVEL_NAMES[level.name], path, grantee, self._storage.zone)
+        self._irods.acls.set(access, recursive=recursive and info.type == COLLECTION)
+
+    @translated
+    def get_inheritance(self, path: str) -> bool:
+        self._storage._require_user("read permissions")
+        path, info = self._require(path, READ, "read the permissions of")
+        if info.type != COLLECTION:
+            return False
+        return bool(self._irods.collections.get(path).inheritance)
+
+    @translated
+    def set_inheritance(self, path: str, inherit: bool, *, recursive: bool = False) -> None:
+        self._storage._require_user("change inheritance")
+        path, info = self._require(path, OWN, "change the inheritance of")
+        if info.type != COLLECTION:
+            raise Conflict(f"{path} is a data object: only collections have inheritance")
+        if recursive:
+            self._storage._require_subtree(path, OWN, "change the inheritance of")
+        access = iRODSAccess("inherit" if inherit else "noinherit", path, "", "")
+        self._irods.acls.set(access, recursive=recursive)
+
+
+TICKET_COLUMNS = (TicketQuery.Ticket.string, TicketQuery.Ticket.type,
+                  TicketQuery.Ticket.uses_limit, TicketQuery.Ticket.uses_count,
+                  TicketQuery.Ticket.expiry_ts, TicketQuery.Owner.name)
+
+
+def _moment(value) -> datetime | None:
+    if value in (None, "", "0"):
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return datetime.fromtimestamp(int(value), timezone.utc)
+
+
+def load_ticket(session, string: str) -> Ticket | None:
+    """A ticket by its string, with the path it grants (one query per kind of target)."""
+    for target in ((TicketQuery.DataObject.coll, TicketQuery.DataObject.name),
+                   (TicketQuery.Collection.name,)):
+        rows = session.query(*TICKET_COLUMNS, TicketQuery.Ticket.create_time, *target) \
+            .filter(TicketQuery.Ticket.string == string).all()
+        for row in rows:
+            path = "/".join(row[column] for column in target)
+            limit = int(row[TicketQuery.Ticket.uses_limit] or 0)
+            return Ticket(string=string, path=path, type=row[TicketQuery.Ticket.type],
+                          owner=row[TicketQuery.Owner.name],
+                          created=_moment(row[TicketQuery.Ticket.create_time])
+                          or datetime.now(timezone.utc),
+                          expires=_moment(row[TicketQuery.Ticket.expiry_ts]),
+                          uses_limit=limit or None,
+                          uses_count=int(row[TicketQuery.Ticket.uses_count] or 0))
+    return None
+
+
+class IrodsTicketManager(_Manager, TicketManager):
+    @translated
+    def create(self, path: str, type: Literal["read", "write"] = "read", *,
+               expires: datetime | None = None, uses: int | None = None) -> Ticket:
+        self._storage._require_user("create tickets")
+        if type not in ("read", "write"):
+            raise Unprocessable(f"unknown ticket type {type!r}: use read or write")
+        if uses is not None and (isinstance(uses, bool) or not isinstance(uses, int) or uses < 1):
+            raise Unprocessable("uses must be a positive integer (or none for unlimited)")
+        if expires is not None and not isinstance(expires, datetime):
+            raise Unprocessable("expires must be a datetime")
+        path, _ = self._require(path, OWN, "create a ticket on")
+        ticket = PrcTicket(self._irods, secrets.token_hex(12))  # PRC's own are 15 characters
+        ticket.issue(type, path)
+        try:
+            if uses is not None:
+                ticket.modify("uses", str(uses))
+            if expires is not None:
+                moment = expires if expires.tzinfo else expires.replace(tzinfo=timezone.utc)
+                ticket.modify("expire", moment.astimezone(timezone.utc).strftime(
+                    "%Y-%m-%d.%H:%M:%S"))
+        except BaseException:
+            ticket.delete()  # a ticket without its limits must not stay usable
+            raise
+        return self.get(ticket.string)
+
+    @translated
+    def list(self) -> list[Ticket]:
+        user = self._storage._require_user("list tickets")
+        rows = self._irods.query(TicketQuery.Ticket.string, TicketQuery.Owner.name) \
+            .filter(TicketQuery.Owner.name == user).all()
+        tickets = [load_ticket(self._irods, row[TicketQuery.Ticket.string]) for row in rows]
+        return sorted((t for t in tickets if t is not None), key=lambda t: (t.created, t.string))
+
+    def _own(self, string: str, action: str) -> Ticket:
+        user = self._storage._require_user(f"{action} tickets")
+        # Read as the service account: another user's ticket is then "not yours", not "unknown".
+        catalog = self._storage._backend.catalog_session() or self._irods
+        ticket = load_ticket(catalog, string) if isinstance(string, str) and string else None
+        if ticket is None:
+            raise NotFound("no such ticket")
+        if ticket.owner != user:
+            raise PermissionDenied(f"only the ticket's owner may {action} it")
+        return ticket
+
+    @translated
+    def get(self, string: str) -> Ticket:
+        return self._own(string, "read")
+
+    @translated
+    def delete(self, string: str) -> None:
+        self._own(string, "delete")
+        PrcTicket(self._irods, string).delete()
