@@ -28,6 +28,26 @@ class Settings(BaseModel):
     irods_user: str = "rods"
     irods_password: SecretStr | None = None
     irods_authscheme: Literal["native", "pam_password", "pam", "gsi"] = "native"
+    # proxy: the service account above (a rodsadmin) acts for each API user
+    # (PRC's client_user); user: each API user's own iRODS credentials, from /auth/irods.
+    irods_session_mode: Literal["proxy", "user"] = "proxy"
+    # TLS, as iRODS' client environment names it: CS_NEG_REQUIRE turns it on.
+    irods_client_server_policy: Literal["CS_NEG_REFUSE", "CS_NEG_DONT_CARE",
+                                        "CS_NEG_REQUIRE"] = "CS_NEG_REFUSE"
+    irods_ssl_ca_certificate_file: Path | None = None
+    irods_ssl_verify_server: Literal["none", "cert", "hostname"] = "hostname"
+    # GSI (servers older than 4.3 only): the server's certificate subject.
+    irods_server_dn: str | None = None
+    # Seconds before an unreachable or silent iRODS server is reported (503).
+    irods_timeout: float = 10.0
+    # Seconds an idle pooled per-user session is kept.
+    irods_session_idle: int = 300
+    # Connections per transfer above irods_parallel_min_size (1: never parallel).
+    irods_parallel_threads: int = 3
+    irods_parallel_min_size: int = 32 * 1024 * 1024
+    # Removing moves to the zone's trash (iRODS' default) instead of deleting at once.
+    irods_use_trash: bool = False
+    irods_default_resource: str | None = None
 
     # SQLAlchemy URL of the users/tokens database; default: SQLite in data_dir.
     auth_db_url: str | None = None
