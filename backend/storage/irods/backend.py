@@ -23,7 +23,7 @@ from backend.storage.irods.connect import ANONYMOUS, Credentials, SessionPool
 from backend.storage.irods.errors import ConnectionLost, translate
 from backend.storage.irods.managers import load_ticket
 from backend.storage.irods.storage import IrodsStorage
-from backend.storage.local.permissions import check_account_name
+from backend.storage.accounts import check_account_name
 
 
 class IrodsBackend(StorageBackend):

@@ -8,14 +8,14 @@ from typing import Literal
 
 from irods.access import iRODSAccess
 from irods.meta import iRODSMeta
-from irods.models import Collection, DataObject, TicketQuery, User
+from irods.models import Collection, DataObject, TicketQuery
 from irods.ticket import Ticket as PrcTicket
 
 from backend.errors import AlreadyExists, Conflict, NotFound, PermissionDenied, Unprocessable
 from backend.storage.base import (AVU, COLLECTION, AccessLevel, Acl, AclManager,
                                   MetadataManager, Ticket, TicketManager)
 from backend.storage.irods.errors import translated
-from backend.storage.local.permissions import check_user_name
+from backend.storage.accounts import check_user_name
 
 READ, WRITE, OWN = AccessLevel.read, AccessLevel.write, AccessLevel.own
 # What iRODS 4.3 calls the levels when it reports them, and what it accepts when setting.

@@ -11,35 +11,19 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING
 
-from backend.errors import PermissionDenied, Unprocessable
+from backend.errors import PermissionDenied
+from backend.storage.accounts import PUBLIC, check_account_name, check_user_name  # noqa: F401
 from backend.storage.base import AccessLevel
 from backend.storage.local.catalog import SUBTREE
 
 if TYPE_CHECKING:
     from backend.storage.local.nodes import Node
 
-PUBLIC = "public"
 
 # The listing filter: correlated with `nodes n`, parameter :reader. Kept as SQL so
 # that unreadable children are skipped inside the index walk, not after paging.
 READABLE = ("EXISTS (SELECT 1 FROM acls a WHERE a.node_id = n.id"
             " AND a.user IN (:reader, 'public') AND a.level >= 1)")
-
-
-def check_user_name(user: object) -> str:
-    """User names end up in paths (homes) and messages: refuse anything odd."""
-    if (not isinstance(user, str) or not user or len(user) > 255 or "/" in user
-            or user in (".", "..") or any(ord(ch) < 32 or ord(ch) == 127 for ch in user)):
-        raise Unprocessable(f"invalid user name {user!r}")
-    return user
-
-
-def check_account_name(user: object) -> str:
-    """A name that may act or own a home: never "public", whose entries count for everyone
-    (a user called "public" would share everything they own with the world)."""
-    if check_user_name(user) == PUBLIC:
-        raise Unprocessable(f"{PUBLIC!r} is the group of all users, not a user")
-    return user
 
 
 def level_of(conn: sqlite3.Connection, node_id: int, user: str) -> AccessLevel:
