@@ -10,7 +10,10 @@ Tickets use the `anonymous` account with the ticket supplied on each connection.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime, timezone
+from pathlib import Path
 
 from irods.models import User
 
@@ -33,8 +36,14 @@ class IrodsBackend(StorageBackend):
         self.pool = SessionPool(settings.irods_session_idle)
         password = settings.irods_password.get_secret_value() if settings.irods_password else ""
         self._service = Credentials(settings.irods_user, password, settings.irods_authscheme)
+        # Temporary upload objects an outage kept us from removing, one file each, so
+        # that any worker (or a later process) removes them once iRODS answers again.
+        self._orphans = Path(settings.data_dir) / "irods-orphans"
 
     # --- sessions ------------------------------------------------------------------
+
+    def pool_entry(self, key: tuple, factory):
+        return self._entry(key, factory)
 
     def _entry(self, key: tuple, factory):
         try:
@@ -54,27 +63,60 @@ class IrodsBackend(StorageBackend):
             return None
         return self._service_entry().session
 
+    def discard_later(self, path: str, owner: str | None) -> None:
+        self._orphans.mkdir(parents=True, exist_ok=True)
+        name = hashlib.sha256(path.encode()).hexdigest()
+        (self._orphans / name).write_text(json.dumps({"path": path, "owner": owner}),
+                                          encoding="utf-8")
+
+    def _orphan_remover(self, owner: str | None):
+        """Whoever may remove an orphan: its owner (by proxy), else the service account."""
+        if owner and self.settings.irods_session_mode == "proxy":
+            return self.pool_entry(("proxy", owner), lambda: connect.open_session(
+                self.settings, self._service, client_user=owner)).session
+        return self.catalog_session()
+
+    def _discard_orphans(self) -> None:
+        """Remove the temporary objects of uploads an outage interrupted, now iRODS answers."""
+        try:
+            records = list(self._orphans.iterdir())
+        except FileNotFoundError:
+            return
+        for record in records:
+            try:
+                orphan = json.loads(record.read_text(encoding="utf-8"))
+                remover = self._orphan_remover(orphan["owner"])
+                if remover is not None:
+                    remover.data_objects.unlink(orphan["path"], force=True)
+            except FileNotFoundError:
+                continue  # another worker took it
+            except Exception as exc:
+                if isinstance(translate(exc), ConnectionLost):
+                    return  # still away: the records stay for next time
+            record.unlink(missing_ok=True)
+
     def session(self, user: str, credentials: Credentials | None = None) -> Storage:
+        self._discard_orphans()
         if credentials is not None:
             key = ("user", user, credentials.fingerprint())
-            entry = self._entry(key, lambda: connect.open_session(self.settings, credentials))
+            factory = lambda: connect.open_session(self.settings, credentials)  # noqa: E731
         elif self.settings.irods_session_mode == "proxy":
             key = ("proxy", user)
-            entry = self._entry(key, lambda: connect.open_session(
-                self.settings, self._service, client_user=user))
+            factory = lambda: connect.open_session(  # noqa: E731
+                self.settings, self._service, client_user=user)
         else:
             raise Unauthorized("this deployment acts with each user's own iRODS credentials: "
                                "log in with POST /auth/irods")
-        return IrodsStorage(self, key, entry, user)
+        return IrodsStorage(self, key, factory, user)
 
     def ticket_session(self, ticket: str) -> Storage:
         if not isinstance(ticket, str) or not ticket:
             raise PermissionDenied("unknown ticket")
         granted = self._checked_ticket(ticket)
         key = ("ticket", ticket)
-        entry = self._entry(key, lambda: connect.open_session(
-            self.settings, Credentials(ANONYMOUS), ticket=ticket))
-        return IrodsStorage(self, key, entry, None, ticket=granted)
+        factory = lambda: connect.open_session(  # noqa: E731
+            self.settings, Credentials(ANONYMOUS), ticket=ticket)
+        return IrodsStorage(self, key, factory, None, ticket=granted)
 
     def _checked_ticket(self, string: str):
         """The ticket, read by the service account; PermissionDenied when it cannot be used."""
@@ -150,13 +192,16 @@ class IrodsBackend(StorageBackend):
     def health(self) -> dict:
         details = {"backend": "irods", "host": self.settings.irods_host,
                    "port": self.settings.irods_port, "zone": self.zone}
-        try:
-            session = self._service_entry().session
-            session.collections.get(f"/{self.zone}")
-        except Exception as exc:  # health reports, it never raises
-            error = self._lost(("service",), exc) if not isinstance(exc, RapydoError) else exc
-            return {"status": "down", **details, "error": getattr(error, "message", str(error))}
-        return {"status": "ok", **details}
+        error = None
+        for _ in range(2):  # a pooled connection iRODS closed meanwhile gets one more try
+            try:
+                self._service_entry().session.collections.get(f"/{self.zone}")
+                return {"status": "ok", **details}
+            except Exception as exc:  # health reports, it never raises
+                error = self._lost(("service",), exc) if not isinstance(exc, RapydoError) else exc
+                if getattr(error, "timed_out", True):
+                    break
+        return {"status": "down", **details, "error": getattr(error, "message", str(error))}
 
     def close(self) -> None:
         self.pool.close()

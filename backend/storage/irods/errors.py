@@ -21,6 +21,19 @@ from backend.errors import (AlreadyExists, ChecksumMismatch, Conflict, NotFound,
 class ConnectionLost(ServiceUnavailable):
     """iRODS did not answer: the server is down, unreachable or too slow."""
 
+    def __init__(self, message: str = "", *, timed_out: bool = False):
+        super().__init__(message)
+        self.timed_out = timed_out
+
+
+def _timed_out(exc: BaseException | None) -> bool:
+    seen = 0
+    while exc is not None and seen < 10:  # PRC wraps socket errors in its own
+        if isinstance(exc, (socket.timeout, TimeoutError)) or "timed out" in str(exc):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
 
 class SourceFailed(Exception):
     """The producer of an upload's chunks (the HTTP client) failed, not iRODS: its error
@@ -67,7 +80,9 @@ def translate(exc: BaseException, where: str = "") -> RapydoError | None:
         if isinstance(exc, cls):
             return typed(message + suffix)
     if isinstance(exc, NETWORK_ERRORS) or (isinstance(exc, OSError) and exc.errno is not None):
-        return ConnectionLost(f"the iRODS server does not answer ({type(exc).__name__})")
+        if _timed_out(exc):
+            return ConnectionLost("the iRODS server did not answer in time", timed_out=True)
+        return ConnectionLost(f"the iRODS server cannot be reached ({type(exc).__name__})")
     if isinstance(exc, ex.iRODSException):
         # A server error we have no better name for: say which, without internals.
         return ServiceUnavailable(f"iRODS error {type(exc).__name__}{suffix}")
@@ -92,5 +107,23 @@ def translated(method):
             if isinstance(typed, ConnectionLost):
                 self._connection_lost()
             raise typed from exc
+
+    return wrapper
+
+
+def retried(method):
+    """`translated`, for operations that change nothing: a connection found dead (iRODS
+    restarted since this pooled session last used it) is tried once more on a fresh
+    session. A server that is there but silent is not: that would double the wait."""
+    once = translated(method)
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return once(self, *args, **kwargs)
+        except ConnectionLost as lost:
+            if lost.timed_out:
+                raise
+            return once(self, *args, **kwargs)
 
     return wrapper

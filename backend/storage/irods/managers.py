@@ -14,7 +14,7 @@ from irods.ticket import Ticket as PrcTicket
 from backend.errors import AlreadyExists, Conflict, NotFound, PermissionDenied, Unprocessable
 from backend.storage.base import (AVU, COLLECTION, AccessLevel, Acl, AclManager,
                                   MetadataManager, Ticket, TicketManager)
-from backend.storage.irods.errors import translated
+from backend.storage.irods.errors import retried, translated
 from backend.storage.accounts import check_user_name
 
 READ, WRITE, OWN = AccessLevel.read, AccessLevel.write, AccessLevel.own
@@ -42,7 +42,7 @@ class IrodsMetadataManager(_Manager, MetadataManager):
     def _model(self, info):
         return Collection if info.type == COLLECTION else DataObject
 
-    @translated
+    @retried
     def get(self, path: str) -> list[AVU]:
         path, info = self._require(path, READ, "read the metadata of")
         return [AVU(m.name, m.value, m.units or "")
@@ -82,7 +82,7 @@ class IrodsAclManager(_Manager, AclManager):
         getter = self._irods.collections if info.type == COLLECTION else self._irods.data_objects
         return getter.get(info.path)
 
-    @translated
+    @retried
     def get(self, path: str) -> list[Acl]:
         self._storage._require_user("read permissions")
         _, info = self._require(path, READ, "read the permissions of")
@@ -100,7 +100,7 @@ class IrodsAclManager(_Manager, AclManager):
         access = iRODSAccess(LEVEL_NAMES[level.name], path, grantee, self._storage.zone)
         self._irods.acls.set(access, recursive=recursive and info.type == COLLECTION)
 
-    @translated
+    @retried
     def get_inheritance(self, path: str) -> bool:
         self._storage._require_user("read permissions")
         path, info = self._require(path, READ, "read the permissions of")
@@ -178,7 +178,7 @@ class IrodsTicketManager(_Manager, TicketManager):
             raise
         return self.get(ticket.string)
 
-    @translated
+    @retried
     def list(self) -> list[Ticket]:
         user = self._storage._require_user("list tickets")
         rows = self._irods.query(TicketQuery.Ticket.string, TicketQuery.Owner.name) \
@@ -197,7 +197,7 @@ class IrodsTicketManager(_Manager, TicketManager):
             raise PermissionDenied(f"only the ticket's owner may {action} it")
         return ticket
 
-    @translated
+    @retried
     def get(self, string: str) -> Ticket:
         return self._own(string, "read")
 

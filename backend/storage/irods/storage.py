@@ -27,7 +27,7 @@ from backend.storage import checksums, paths
 from backend.storage.base import (COLLECTION, DATAOBJECT, DEFAULT_CHUNK_SIZE, AccessLevel,
                                   Info, Page, Storage, Ticket)
 from backend.storage.irods import queries, transfer
-from backend.storage.irods.errors import translated
+from backend.storage.irods.errors import ConnectionLost, retried, translate, translated
 
 READ, WRITE, OWN = AccessLevel.read, AccessLevel.write, AccessLevel.own
 UPLOAD_PREFIX = ".rapydo-upload."
@@ -40,7 +40,7 @@ def _non_negative(name: str, value, *, positive: bool = False) -> int:
 
 
 class IrodsStorage(Storage):
-    def __init__(self, backend, key: tuple, entry, user: str | None, ticket: Ticket | None = None):
+    def __init__(self, backend, key: tuple, factory, user: str | None, ticket: Ticket | None = None):
         from backend.storage.irods.managers import (IrodsAclManager, IrodsMetadataManager,
                                                     IrodsTicketManager)
 
@@ -49,14 +49,23 @@ class IrodsStorage(Storage):
         self.ticket = ticket
         self._backend = backend
         self._key = key
-        self._entry = entry
-        self.irods = entry.session  # the PRC session, for callers that need iRODS itself
+        self._factory = factory
         self._protected = (f"/{self.zone}", f"/{self.zone}/home")
         self.metadata = IrodsMetadataManager(self)
         self.acls = IrodsAclManager(self)
         self.tickets = IrodsTicketManager(self)
 
     # --- helpers shared with the managers ---------------------------------------
+
+    @property
+    def _entry(self):
+        """This identity's pooled session, opened again if a lost connection dropped it."""
+        return self._backend.pool_entry(self._key, self._factory)
+
+    @property
+    def irods(self):
+        """The PRC session, for callers that need iRODS itself."""
+        return self._entry.session
 
     def _connection_lost(self) -> None:
         self._backend.pool.drop(self._key)
@@ -124,11 +133,11 @@ class IrodsStorage(Storage):
 
     # --- reading ---------------------------------------------------------------
 
-    @translated
+    @retried
     def stat(self, path: str) -> Info:
         return self._require(self._path(path), READ, "read")
 
-    @translated
+    @retried
     def list(self, path: str, *, offset: int = 0, limit: int = 100, after: str | None = None) -> Page:
         offset = _non_negative("offset", offset)
         limit = _non_negative("limit", limit, positive=True)
@@ -143,7 +152,7 @@ class IrodsStorage(Storage):
         return Page(items=rows[offset:offset + limit], offset=offset, limit=limit,
                     has_more=len(rows) > offset + limit)
 
-    @translated
+    @retried
     def read_in_streaming(self, path: str, *, offset: int = 0, length: int | None = None,
                           chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[bytes]:
         offset = _non_negative("offset", offset)
@@ -175,7 +184,7 @@ class IrodsStorage(Storage):
                 self._connection_lost()
             raise typed from exc
 
-    @translated
+    @retried
     def open(self, path: str) -> BinaryIO:
         path = self._path(path)
         self._dataobject(path, READ, "read")
@@ -260,12 +269,14 @@ class IrodsStorage(Storage):
             return self._backend.session(self.ticket.owner).irods
         return None
 
-    @staticmethod
-    def _discard(keeper, temp: str) -> None:
+    def _discard(self, keeper, temp: str) -> None:
         try:
             keeper.data_objects.unlink(temp, force=True)
-        except Exception:
-            pass  # never created, or the server is gone: nothing more we can do now
+        except Exception as exc:
+            if isinstance(translate(exc), ConnectionLost):
+                # iRODS is away: try again when it is back, as the one who made it.
+                owner = self.ticket.owner if self.ticket is not None else self.user
+                self._backend.discard_later(temp, owner)
 
     @translated
     def mkdir(self, path: str, *, parents: bool = False) -> Info:
@@ -383,7 +394,7 @@ class IrodsStorage(Storage):
             self._require_subtree(path, OWN, "remove")
         self.irods.collections.remove(path, recurse=recursive, force=final)
 
-    @translated
+    @retried
     def checksum(self, path: str, *, verify: bool = False) -> str:
         path = self._path(path)
         info = self._dataobject(path, READ, "checksum")
