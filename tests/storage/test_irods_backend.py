@@ -15,7 +15,7 @@ from backend.settings import Settings
 from backend.storage.irods import IrodsBackend
 from backend.storage.irods.connect import SessionPool
 from backend.storage.irods.errors import ConnectionLost, translate
-from tests.irods_server.fixtures import irods_process, irods_server  # noqa: F401 (fixtures)
+from tests.irods_server.fixtures import irods_process, irods_server, irods_tls_server  # noqa: F401
 
 ZONE = "tempZone"
 ALICE = f"/{ZONE}/home/alice"
@@ -161,3 +161,99 @@ def test_a_server_that_goes_away_gives_503_quickly_and_is_found_again(irods_proc
     assert backend.session("rods").stat(f"/{ZONE}/home").name == "home"
     assert backend.health()["status"] == "ok"
     backend.close()
+
+
+# --- TLS, PAM and GSI for the service account --------------------------------------------
+
+def tls_settings(server, tmp_path, **overrides) -> Settings:
+    return settings_for(server, tmp_path, irods_client_server_policy="CS_NEG_REQUIRE",
+                        irods_ssl_ca_certificate_file=tmp_path / "cert.pem", **overrides)
+
+
+def test_pam_password_service_account_over_verified_tls(irods_tls_server, tmp_path):
+    irods_tls_server.add_user("alice", "alice-pass")
+    backend = IrodsBackend(tls_settings(irods_tls_server, tmp_path,
+                                        irods_authscheme="pam_password"))
+    try:
+        assert backend.health()["status"] == "ok"
+        alice = backend.session("alice")
+        alice.write_file_content(f"{ALICE}/over-tls.txt", b"encrypted on the wire")
+        assert alice.get_file_content(f"{ALICE}/over-tls.txt") == b"encrypted on the wire"
+        assert backend.login("alice", "alice-pass", "pam_password").scheme == "pam_password"
+        with pytest.raises(Unauthorized):
+            backend.login("alice", "wrong", "pam_password")
+    finally:
+        backend.close()
+
+
+def test_a_certificate_from_another_ca_is_refused(irods_tls_server, tmp_path):
+    from tests.irods_server import tls
+
+    other = tmp_path / "other"
+    other.mkdir()
+    stranger, _ = tls.make_self_signed(other)
+    backend = IrodsBackend(settings_for(irods_tls_server, tmp_path,
+                                        irods_client_server_policy="CS_NEG_REQUIRE",
+                                        irods_ssl_ca_certificate_file=stranger))
+    try:
+        health = backend.health()
+        assert health["status"] == "down"
+        with pytest.raises(ServiceUnavailable):
+            backend.session("rods").stat(f"/{ZONE}/home")
+    finally:
+        backend.close()
+
+
+def test_gsi_against_an_irods_4_3_server_is_refused_plainly(backend, monkeypatch):
+    """GSI exists only in PRC's legacy (pre-4.3) authentication path. Not tested here: a GSI
+    login itself (no GSI-enabled iRODS < 4.3 server, no Globus proxy certificate, and the
+    `gssapi` package does not build here without Kerberos headers). A stand-in `gssapi`
+    module (a mock, for that reason only) lets the login reach PRC's real code, which
+    against this 4.3 server has no GSI plugin to offer: the API must say so."""
+    import sys
+    import types
+
+    monkeypatch.setitem(sys.modules, "gssapi", types.ModuleType("gssapi"))
+    gsi = IrodsBackend(backend.settings.model_copy(update={
+        "irods_server_dn": "/C=EU/O=Example/CN=irods.example.org"}))
+    with pytest.raises(Unprocessable, match="older than 4.3"):
+        gsi.login("alice", "", "gsi")
+    gsi.close()
+
+
+def test_gsi_without_the_gssapi_package_says_what_is_missing(backend, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "gssapi", None)  # as on a machine without it
+    gsi = IrodsBackend(backend.settings.model_copy(update={
+        "irods_server_dn": "/C=EU/O=Example/CN=irods.example.org"}))
+    with pytest.raises(Unprocessable, match="gssapi"):
+        gsi.login("alice", "", "gsi")
+    gsi.close()
+
+
+def test_gsi_settings_are_accepted():
+    settings = Settings.from_env({"STORAGE_BACKEND": "irods", "IRODS_AUTHSCHEME": "gsi",
+                                  "IRODS_SERVER_DN": "/C=EU/O=Example/CN=irods.example.org"})
+    assert settings.irods_authscheme == "gsi" and settings.irods_server_dn.endswith("irods.example.org")
+
+
+# --- trash -----------------------------------------------------------------------------------
+
+def test_removal_goes_to_the_trash_when_configured(irods_server, tmp_path):
+    irods_server.add_user("alice", "alice-pass")
+    backend = IrodsBackend(settings_for(irods_server, tmp_path, irods_use_trash=True))
+    alice = backend.session("alice")
+    alice.write_file_content(f"{ALICE}/old.txt", b"keep me a while")
+    alice.remove(f"{ALICE}/old.txt")
+    assert not alice.exists(f"{ALICE}/old.txt")
+    assert alice.get_file_content(f"/{ZONE}/trash/home/alice/old.txt") == b"keep me a while"
+    backend.close()
+
+
+def test_removal_is_final_by_default(backend):
+    alice = backend.session("alice")
+    alice.write_file_content(f"{ALICE}/gone.txt", b"x")
+    alice.remove(f"{ALICE}/gone.txt")
+    rods = backend.session("rods")
+    assert not rods.exists(f"/{ZONE}/trash/home/alice/gone.txt")

@@ -153,9 +153,9 @@ class IrodsBackend(StorageBackend):
         session = connect.open_session(self.settings, credentials)
         try:
             connect.connect(session)
-        except ValueError as exc:
-            # PRC raises a bare ValueError when no client plugin handles the scheme:
-            # iRODS 4.3 and newer have no GSI plugin at all.
+        except (ValueError, ImportError) as exc:
+            # With iRODS 4.3+, PRC loads a client plugin per scheme (irods.auth.<scheme>)
+            # and there is none for GSI, as there is no GSI server plugin for 4.3+.
             if credentials.scheme == "gsi":
                 raise Unprocessable("GSI authentication works only with iRODS servers older "
                                     "than 4.3 (no GSI plugin exists for 4.3 and newer); this "
