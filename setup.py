@@ -27,6 +27,7 @@ setup(
         "sqlalchemy>=2.0,<2.2",
         "psycopg[binary]>=3.1,<4",
         "argon2-cffi>=23.1",
+        "cryptography>=42",  # Fernet + HKDF: iRODS credentials sealed in tokens
         "pydantic>=2.5,<3",
         "apispec>=6.3,<7",
         "swagger-ui-bundle>=1.1,<2",

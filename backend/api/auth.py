@@ -1,4 +1,5 @@
-"""/auth: log in and out, the profile, and one's own tokens."""
+"""/auth: log in and out (with an API password, or iRODS credentials), the profile, and
+one's own tokens."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from backend.api.spec import BOOLEAN, STRING, json_body, operation, path_param
 from backend.auth import auth_service, current_token, current_user, login_required
 from backend.errors import BadRequest
 from backend.settings import current_settings
+from backend.storage import credentials_fields, storage_backend
 
 DATE_TIME = {"type": "string", "format": "date-time"}
 NULLABLE_STRING = {"type": "string", "nullable": True}
@@ -98,13 +100,58 @@ class Login(Resource):
         password = params.field(body, "password", str)
         result = auth_service().login(username, password, ip=request.remote_addr,
                                       user_agent=request.headers.get("User-Agent"))
-        return {
-            "token": result.token,
-            "token_type": "Bearer",
-            "token_id": result.record.id,
-            "expires": result.record.expires.isoformat(),
-            "user": user_view(result.user),
-        }
+        return login_view(result)
+
+
+def login_view(result) -> dict:
+    return {
+        "token": result.token,
+        "token_type": "Bearer",
+        "token_id": result.record.id,
+        "expires": result.record.expires.isoformat(),
+        "user": user_view(result.user),
+    }
+
+
+IRODS_SCHEMES = ["native", "pam_password", "gsi"]
+
+
+class IrodsLogin(Resource):
+    @operation(
+        "Log in with iRODS credentials and get a bearer token",
+        tags=["auth"], auth=False,
+        body=json_body({"username": STRING,
+                        "password": {"type": "string", "format": "password",
+                                     "description": "empty for gsi"},
+                        "scheme": {"type": "string", "enum": IRODS_SCHEMES,
+                                   "description": "default: the deployment's IRODS_AUTHSCHEME"}},
+                       required=["username"],
+                       example={"username": "alice", "password": "...", "scheme": "native"}),
+        responses={200: json_response("a token for the Authorization header", LOGIN_SCHEMA),
+                   400: None, 401: None, 403: None, 422: None, 503: None},
+        description="The API opens an iRODS session with these credentials; when iRODS accepts "
+                    "them you get a token as from /auth/login, and an API user of that name is "
+                    "created at the first login (role user, no API password). pam_password needs "
+                    "TLS to iRODS (IRODS_CLIENT_SERVER_POLICY=CS_NEG_REQUIRE); gsi needs "
+                    "IRODS_SERVER_DN and an iRODS server older than 4.3 (422 otherwise). With "
+                    "IRODS_SESSION_MODE=user the token carries the credentials, encrypted, and the "
+                    "API acts with them. Refused credentials: 401 (bans as for /auth/login); iRODS "
+                    "unreachable: 503.",
+    )
+    def post(self):
+        body = only_fields(params.json_object(), {"username", "password", "scheme"})
+        username = params.field(body, "username", str)
+        password = params.field(body, "password", str, required=False, default="")
+        settings = current_settings()
+        scheme = params.field(body, "scheme", str, required=False, default=settings.irods_authscheme)
+
+        def verify() -> dict:
+            return credentials_fields(storage_backend().login(username, password, scheme))
+
+        result = auth_service().login_with_storage(
+            username, verify, keep_credentials=settings.irods_session_mode == "user",
+            ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
+        return login_view(result)
 
 
 class Logout(Resource):
@@ -146,6 +193,7 @@ class TokenItem(Resource):
 
 def register(api) -> None:
     api.add_resource(Login, "/auth/login")
+    api.add_resource(IrodsLogin, "/auth/irods")
     api.add_resource(Logout, "/auth/logout")
     api.add_resource(Profile, "/auth/profile")
     api.add_resource(Tokens, "/auth/tokens")

@@ -17,7 +17,7 @@ from werkzeug.wsgi import wrap_file
 
 from backend.api import params
 from backend.errors import (BadRequest, IncompleteTransfer, LengthRequired, PayloadTooLarge,
-                            RangeNotSatisfiable)
+                            RangeNotSatisfiable, ServiceUnavailable)
 from backend.settings import current_settings
 from backend.storage.base import COLLECTION, Info, Storage
 
@@ -73,23 +73,40 @@ def download_response(storage: Storage, info: Info) -> Response:
         return Response(status=304, headers={"ETag": headers["ETag"]})
     span = _requested_range(info)
     settings = current_settings()
-    if span is None:
+    if span is None and storage.opens_real_files:
         # The whole object as a file: uWSGI sends a real file with sendfile().
         chunks = wrap_file(request.environ, storage.open(info.path), buffer_size=settings.chunk_size)
         status = 200
     else:
-        start, stop = span
+        start, stop = span or (0, info.size)
         chunks = storage.read_in_streaming(info.path, offset=start, length=stop - start,
                                            chunk_size=settings.chunk_size)
         headers["Content-Length"] = str(stop - start)
-        headers["Content-Range"] = f"bytes {start}-{stop - 1}/{info.size}"
-        status = 206
+        status = 200
+        if span is not None:
+            headers["Content-Range"] = f"bytes {start}-{stop - 1}/{info.size}"
+            status = 206
     if params.flag("download"):
         headers["Content-Disposition"] = f'attachment; filename="{info.name}"'
     return Response(chunks, status=status, headers=headers, direct_passthrough=True)
 
 
-def _body_chunks(stream, chunk_size: int, length: int | None = None):
+# A store that fails mid-upload (e.g. iRODS stops answering) leaves the rest of the
+# body unread; closing then makes the kernel reset the connection, and the client
+# loses our error with it. Up to this much is read and dropped so the answer arrives.
+DRAIN_LIMIT = 64 * 1024 * 1024
+
+
+def _drain(stream, remaining: int, chunk_size: int) -> None:
+    remaining = min(remaining, DRAIN_LIMIT)
+    try:
+        while remaining > 0 and (chunk := stream.read(min(chunk_size, remaining))):
+            remaining -= len(chunk)
+    except (OSError, ClientDisconnected):
+        pass
+
+
+def _body_chunks(stream, chunk_size: int, length: int | None = None, unread: list | None = None):
     """Read the request body; a client that goes away mid-upload becomes IncompleteTransfer.
 
     With a known length we read the server's input stream ourselves: werkzeug's
@@ -106,6 +123,8 @@ def _body_chunks(stream, chunk_size: int, length: int | None = None):
                 return
             if remaining is not None:
                 remaining -= len(chunk)
+                if unread is not None:
+                    unread[0] = remaining
             yield chunk
     except (OSError, ClientDisconnected) as exc:
         raise IncompleteTransfer("the client closed the connection before the upload completed") from exc
@@ -148,9 +167,15 @@ def upload(storage: Storage, path: str) -> tuple[Info, bool]:
             raise LengthRequired("send a Content-Length header: curl -T <file> does, "
                                  "curl -T - (standard input) does not")
         raw = request.environ["wsgi.input"] if length is not None else request.stream
-        chunks, size = _body_chunks(raw, settings.chunk_size, length), length
-    info = storage.write_in_streaming(path, _limited(chunks, limit), force=force, parents=parents,
-                                      checksum=client_checksum(), size=size)
+        unread = [length or 0]
+        chunks, size = _body_chunks(raw, settings.chunk_size, length, unread), length
+    try:
+        info = storage.write_in_streaming(path, _limited(chunks, limit), force=force,
+                                          parents=parents, checksum=client_checksum(), size=size)
+    except ServiceUnavailable:
+        if request.mimetype != "multipart/form-data" and length is not None:
+            _drain(raw, unread[0], settings.chunk_size)
+        raise
     return info, replaced
 
 

@@ -4,12 +4,14 @@
 loads the JWT secret and creates the first administrator; its state, an
 `AuthService`, lives in `app.extensions["rapydo.auth"]`.
 
-Request code uses three accessors:
+Request code uses these accessors:
 
 - `@login_required()` / `@login_required("admin")` on a resource method: checks
   `Authorization: Bearer <jwt>` (signature, expiry, stored and not revoked) and
   the role (admins pass every role check);
 - `current_user()` / `current_token()`: the authenticated user and token record;
+- `current_storage_credentials()`: the storage credentials the token carries, if any
+  (a user's own iRODS credentials, from POST /auth/irods in IRODS_SESSION_MODE=user);
 - `auth_service()`: the service, for the /auth and /admin endpoints.
 """
 
@@ -30,7 +32,8 @@ from backend.errors import PermissionDenied, Unauthorized
 from backend.health import register_check
 
 __all__ = ["ADMIN", "ADMIN_CREDENTIALS_FILE", "AuthExtension", "AuthService", "ROLES", "Token",
-           "USER", "User", "auth_service", "current_token", "current_user", "login_required"]
+           "USER", "User", "auth_service", "current_storage_credentials", "current_token",
+           "current_user", "login_required"]
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +94,12 @@ def current_token() -> Token:
     return token
 
 
+def current_storage_credentials() -> dict | None:
+    """The decrypted storage credentials the request's token carries (plain fields), or None."""
+    current_token()  # only inside an authenticated request
+    return g.get("rapydo_storage_credentials")
+
+
 def _bearer_token() -> str:
     header = request.headers.get("Authorization", "").strip()
     if not header:
@@ -116,11 +125,12 @@ def login_required(*roles):
     def decorator(method):
         @functools.wraps(method)
         def wrapper(*args, **kwargs):
-            user, token = auth_service().authenticate(_bearer_token())
+            user, token, storage_credentials = auth_service().authenticate(_bearer_token())
             if roles and not user.is_admin and user.role not in roles:
                 raise PermissionDenied(f"this needs the role {' or '.join(roles)}")
             g.rapydo_user = user
             g.rapydo_token = token
+            g.rapydo_storage_credentials = storage_credentials
             return method(*args, **kwargs)
 
         wrapper.required_roles = roles

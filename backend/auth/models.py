@@ -14,6 +14,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 ADMIN = "admin"
 USER = "user"
 ROLES = (ADMIN, USER)
+# The password_hash of a user created by a login the storage system checked (POST
+# /auth/irods): no Argon2 hash equals it, so the user has no usable local password
+# (until an admin sets one) and is recognisably an iRODS account.
+STORAGE_LOGIN_ONLY = "!irods"
 
 
 def utcnow() -> datetime:
@@ -58,6 +62,11 @@ class User(Base):
     @property
     def is_admin(self) -> bool:
         return self.role == ADMIN
+
+    @property
+    def from_irods(self) -> bool:
+        """Created by an iRODS login, with no local password of its own."""
+        return self.password_hash == STORAGE_LOGIN_ONLY
 
     def as_dict(self) -> dict:
         """The public view of a user: never the password hash."""

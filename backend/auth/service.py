@@ -12,17 +12,17 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.auth.db import Database
-from backend.auth.models import ADMIN, ROLES, USER, Token, User, utcnow
+from backend.auth.models import ADMIN, ROLES, STORAGE_LOGIN_ONLY, USER, Token, User, utcnow
 from backend.auth.passwords import MIN_PASSWORD_LENGTH, Passwords
 from backend.auth.tokens import TokenCodec
 from backend.errors import (AccountBanned, AlreadyExists, Conflict, NotFound, PermissionDenied,
-                            Unauthorized, Unprocessable)
+                            ServiceUnavailable, Unauthorized, Unprocessable)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,13 @@ class _Unset:
 
 
 UNSET: Any = _Unset()
+
+
+class Authenticated(NamedTuple):
+    user: User
+    token: Token
+    # The storage credentials the token carries (plain fields), None for most tokens.
+    storage_credentials: dict | None
 
 
 @dataclass(frozen=True)
@@ -151,16 +158,97 @@ class AuthService:
                 user.banned_until = None
                 if new_hash is not None:
                     user.password_hash = new_hash
-                token, claims = self.codec.issue(user.username, now)
-                record = Token(id=claims.jti, user_id=user.id, created=claims.iat, expires=claims.exp,
-                               revoked=False, ip=(ip or None) and ip[:IP_MAX],
-                               user_agent=(user_agent or None) and user_agent[:USER_AGENT_MAX])
-                session.execute(delete(Token).where(Token.user_id == user.id, Token.expires < now))
-                session.add(record)
+                token, record = self._issue(session, user, now, ip=ip, user_agent=user_agent)
         if error is not None:
             raise error
         log.info("login: %s (token id %s)", user.username, record.id)
+        self._ensure_home(user.username)
         return LoginResult(token=token, record=record, user=user)
+
+    def _ensure_home(self, username: str) -> None:
+        """Create the user's home if storage answers; it may not, at start-up (the API must
+        still come up and say so in /api/status): the next login tries again."""
+        try:
+            self.create_home(username)
+        except ServiceUnavailable as exc:
+            log.warning("home of %s not created yet: %s", username, exc.message)
+
+    def _issue(self, session, user: User, now: datetime, *, ip: str | None, user_agent: str | None,
+               storage_credentials: dict | None = None) -> tuple[str, Token]:
+        """Issue a token for `user` and store its record (inside the caller's write transaction)."""
+        token, claims = self.codec.issue(user.username, now, storage_credentials=storage_credentials)
+        record = Token(id=claims.jti, user_id=user.id, created=claims.iat, expires=claims.exp,
+                       revoked=False, ip=(ip or None) and ip[:IP_MAX],
+                       user_agent=(user_agent or None) and user_agent[:USER_AGENT_MAX])
+        session.execute(delete(Token).where(Token.user_id == user.id, Token.expires < now))
+        session.add(record)
+        return token, record
+
+    def login_with_storage(self, username: str, verify: Callable[[], dict], *,
+                           keep_credentials: bool = False, ip: str | None = None,
+                           user_agent: str | None = None) -> LoginResult:
+        """Log in a user whose credentials the storage system checks (POST /auth/irods).
+
+        `verify()` asks the storage system (Unauthorized when it refuses) and returns the
+        verified credentials as plain fields. A user unknown here is created (role user,
+        no usable local password: see STORAGE_LOGIN_ONLY). Bans apply as for /auth/login:
+        a banned user is refused before the storage system is asked, and each refusal
+        counts. With `keep_credentials` the token carries the credentials, encrypted, for
+        backends that act with each user's own credentials.
+        """
+        validate_username(username)
+        now = utcnow()
+        found = self._find_user(username)
+        if found is not None and _is_banned(found, now):
+            log.info("storage login refused: %s is banned", found.username)
+            raise _ban_error(found)
+        try:
+            credentials = verify()
+        except Unauthorized:
+            if found is not None:
+                with self.db.transaction(write=True) as session:
+                    user = session.get(User, found.id, with_for_update=True)
+                    if user is not None:
+                        self._record_failure(user, now)
+            else:
+                log.info("storage login failed: unknown user")
+            raise
+        if found is None:
+            found = self._create_storage_user(username)
+        self.create_home(username)
+
+        error: Exception | None = None
+        with self.db.transaction(write=True) as session:
+            user = session.get(User, found.id, with_for_update=True)
+            if user is None:  # deleted meanwhile
+                error = Unauthorized(INVALID_CREDENTIALS)
+            elif _is_banned(user, now):
+                error = _ban_error(user)
+            elif user.disabled:
+                log.info("storage login refused: %s is disabled", user.username)
+                error = PermissionDenied("account disabled")
+            else:
+                user.failed_logins = 0
+                user.banned_until = None
+                token, record = self._issue(
+                    session, user, now, ip=ip, user_agent=user_agent,
+                    storage_credentials=credentials if keep_credentials else None)
+        if error is not None:
+            raise error
+        log.info("storage login: %s (token id %s)", user.username, record.id)
+        return LoginResult(token=token, record=record, user=user)
+
+    def _create_storage_user(self, username: str) -> User:
+        """The API user for a storage login, created now unless another request just did."""
+        user = User(username=username, password_hash=STORAGE_LOGIN_ONLY, email=None, role=USER,
+                    disabled=False, created=utcnow(), failed_logins=0)
+        try:
+            with self.db.transaction(write=True) as session:
+                session.add(user)
+        except IntegrityError:
+            return self._find_user(username)
+        log.info("user %s created at their first storage login", username)
+        return user
 
     def _find_user(self, username: str) -> User | None:
         if not _could_exist(username):
@@ -180,8 +268,9 @@ class AuthService:
             log.warning("%s banned until %s after %d failed logins", user.username,
                         user.banned_until.isoformat(), self.max_login_attempts)
 
-    def authenticate(self, token: str) -> tuple[User, Token]:
-        """The user and token record of a presented JWT; Unauthorized saying what is wrong."""
+    def authenticate(self, token: str) -> Authenticated:
+        """The user, token record and storage credentials of a presented JWT; Unauthorized
+        saying what is wrong."""
         claims = self.codec.decode(token)
         now = utcnow()
         with self.db.transaction() as session:
@@ -203,7 +292,7 @@ class AuthService:
             with self.db.transaction(write=True) as session:
                 session.execute(update(Token).where(Token.id == record.id).values(last_used=now))
             record.last_used = now
-        return user, record
+        return Authenticated(user, record, claims.storage_credentials)
 
     def list_tokens(self, user: User) -> list[Token]:
         with self.db.transaction() as session:
@@ -339,7 +428,7 @@ class AuthService:
                     existing.role = ADMIN
                     log.warning("no administrator found: promoted the existing user %s", username)
                     return None
-                self.create_home(username)
+                self._ensure_home(username)
                 session.add(User(username=username, password_hash=self.passwords.hash(password),
                                  role=ADMIN, disabled=False, created=utcnow(), failed_logins=0))
         except IntegrityError:

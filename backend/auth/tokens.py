@@ -3,6 +3,10 @@
 A token carries `sub` (the username), `jti` (its id in the tokens table), `iat`
 and `exp`. Decoding checks the signature and the expiry; whether the `jti` is
 known and not revoked is the service's business.
+
+A token issued by a login with storage credentials (POST /auth/irods in
+IRODS_SESSION_MODE=user) also carries them, encrypted (claim `stc`), so that any
+worker process can act as that user without a server-side credential store.
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ from pathlib import Path
 import jwt
 
 from backend.auth.files import read_or_create_private
+from backend.auth.sealing import Sealer
 from backend.errors import Unauthorized
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["sub", "jti", "iat", "exp"]
+STORAGE_CREDENTIALS_CLAIM = "stc"
 SECRET_FILE = "jwt_secret"
 
 
@@ -28,6 +34,8 @@ class Claims:
     jti: str
     iat: datetime
     exp: datetime
+    # Decrypted storage credentials (plain fields), None for ordinary logins.
+    storage_credentials: dict | None = None
 
 
 def new_token_id() -> str:
@@ -46,13 +54,22 @@ class TokenCodec:
         if not secret:
             raise ValueError("empty JWT secret")
         self._secret = secret
+        self._sealer = Sealer(secret)
         self.ttl = ttl
 
-    def issue(self, subject: str, now: datetime | None = None) -> tuple[str, Claims]:
-        """A new signed token for `subject`, and its claims (store `jti` before handing it out)."""
+    def issue(self, subject: str, now: datetime | None = None, *,
+              storage_credentials: dict | None = None) -> tuple[str, Claims]:
+        """A new signed token for `subject`, and its claims (store `jti` before handing it out).
+
+        `storage_credentials` (plain fields, e.g. an iRODS user name, password and scheme)
+        travel encrypted inside the token.
+        """
         now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
-        claims = Claims(sub=subject, jti=new_token_id(), iat=now, exp=now + timedelta(seconds=self.ttl))
+        claims = Claims(sub=subject, jti=new_token_id(), iat=now, exp=now + timedelta(seconds=self.ttl),
+                        storage_credentials=storage_credentials)
         payload = {"sub": claims.sub, "jti": claims.jti, "iat": claims.iat, "exp": claims.exp}
+        if storage_credentials is not None:
+            payload[STORAGE_CREDENTIALS_CLAIM] = self._sealer.seal(storage_credentials)
         return jwt.encode(payload, self._secret, algorithm=ALGORITHM), claims
 
     def decode(self, token: str) -> Claims:
@@ -68,9 +85,11 @@ class TokenCodec:
             raise Unauthorized("invalid token: malformed or missing claims") from None
         if not isinstance(payload["jti"], str) or not isinstance(payload["sub"], str):
             raise Unauthorized("invalid token: malformed claims")
+        sealed = payload.get(STORAGE_CREDENTIALS_CLAIM)
         return Claims(
             sub=payload["sub"],
             jti=payload["jti"],
             iat=datetime.fromtimestamp(payload["iat"], timezone.utc),
             exp=datetime.fromtimestamp(payload["exp"], timezone.utc),
+            storage_credentials=None if sealed is None else self._sealer.open(sealed),
         )

@@ -2,9 +2,15 @@
 
 Request code reaches storage only through `user_storage()` (the current user's
 session, cached on `flask.g`) and `storage_backend()`.
+
+Credentials a backend's `login` returned travel between requests as their plain
+fields (auth keeps them, encrypted, in the user's token); `credentials_fields` and
+`credentials_from` convert between the two, so auth never sees a backend's types.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from flask import Flask, current_app, g
 
@@ -37,10 +43,21 @@ def storage_backend(app: Flask | None = None) -> StorageBackend:
     return (app or current_app).extensions[EXTENSION_KEY]
 
 
+def credentials_fields(credentials) -> dict:
+    """The plain fields of credentials returned by `StorageBackend.login` (a dataclass)."""
+    return dataclasses.asdict(credentials)
+
+
+def credentials_from(fields: dict | None):
+    """Credentials for `StorageBackend.session` rebuilt from `credentials_fields`' output."""
+    return storage_backend().credentials_from(fields)
+
+
 def user_storage() -> Storage:
     """The storage session of the authenticated user of this request."""
-    from backend.auth import current_user
+    from backend.auth import current_storage_credentials, current_user
 
     if "storage" not in g:
-        g.storage = storage_backend().session(current_user().username)
+        credentials = credentials_from(current_storage_credentials())
+        g.storage = storage_backend().session(current_user().username, credentials=credentials)
     return g.storage

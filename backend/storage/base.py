@@ -23,7 +23,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator, Literal
 
-from backend.errors import NotFound
+from backend.errors import NotFound, Unprocessable
 
 DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024
 
@@ -179,6 +179,9 @@ class Storage(ABC):
     # A ticket session's ticket as it was when the session opened (None for a user's
     # session): callers resolve paths relative to what the ticket grants.
     ticket: Ticket | None = None
+    # True when open() returns real files (with a working fileno()): a download of a
+    # whole object is then best sent by the kernel; otherwise read_in_streaming serves it.
+    opens_real_files: bool = False
     metadata: MetadataManager
     acls: AclManager
     tickets: TicketManager
@@ -312,8 +315,26 @@ class StorageBackend(ABC):
     zone: str
 
     @abstractmethod
-    def session(self, user: str) -> Storage:
-        """A session acting as `user`, bound by that user's ACLs."""
+    def session(self, user: str, credentials=None) -> Storage:
+        """A session acting as `user`, bound by that user's ACLs.
+
+        `credentials` are backend-specific credentials returned by `login` (e.g. a
+        user's own iRODS password); backends acting by proxy ignore them.
+        """
+
+    def login(self, username: str, password: str, scheme: str):
+        """Verify credentials against the storage system itself; return backend-specific
+        credentials to pass to `session(user, credentials=...)` later.
+
+        Unauthorized when refused; Unprocessable when this backend or scheme cannot log in.
+        """
+        raise Unprocessable("this storage backend has no logins of its own: log in with "
+                            "POST /auth/login (STORAGE_BACKEND=irods offers /auth/irods)")
+
+    def credentials_from(self, fields: dict | None):
+        """Credentials `login` returned, rebuilt from their plain fields (as tokens carry
+        them); None for backends without logins of their own."""
+        return None
 
     @abstractmethod
     def ticket_session(self, ticket: str) -> Storage:

@@ -2,7 +2,7 @@
 
 import requests
 
-from tests.api.conftest import PASSWORD
+from tests.api.deployments import PASSWORD
 from tests.live import wait_for
 
 

@@ -34,9 +34,14 @@ def large_file(tmp_path_factory):
 def test_large_upload_and_download_stream_with_flat_memory(api, alice, place, large_file):
     path, digest = large_file
     url = api.data_url(place("large.bin"))
+    parallel_opens = api.irods.api_calls[20000] if api.irods else 0
     with PeakMemory(api.pid) as upload_memory, path.open("rb") as body:
         put = alice.put(url, data=body)
     assert put.status_code == 201, put.text
+    if api.irods:
+        # Above IRODS_PARALLEL_MIN_SIZE the irods backend takes PRC's parallel path: the
+        # replica token for the extra connections (API 20000) is asked for.
+        assert api.irods.api_calls[20000] > parallel_opens
     assert put.json()["checksum"] == "sha2:" + base64.b64encode(digest.digest()).decode()
     assert upload_memory.peak_growth < MEMORY_BUDGET, upload_memory.peak_growth
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import ssl
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -153,6 +154,8 @@ class IrodsBackend(StorageBackend):
         session = connect.open_session(self.settings, credentials)
         try:
             connect.connect(session)
+        except ssl.SSLError as exc:  # before ValueError: a certificate error is one too
+            raise _typed(exc) from exc
         except (ValueError, ImportError) as exc:
             # With iRODS 4.3+, PRC loads a client plugin per scheme (irods.auth.<scheme>)
             # and there is none for GSI, as there is no GSI server plugin for 4.3+.
@@ -169,6 +172,9 @@ class IrodsBackend(StorageBackend):
         finally:
             connect.close_quietly(session)
         return credentials
+
+    def credentials_from(self, fields: dict | None) -> Credentials | None:
+        return Credentials(**fields) if fields else None
 
     # --- homes and health --------------------------------------------------------------
 

@@ -76,6 +76,10 @@ def translate(exc: BaseException, where: str = "") -> RapydoError | None:
     suffix = f": {where}" if where else ""
     if isinstance(exc, RapydoError):
         return exc
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return ConnectionLost("the iRODS server's TLS certificate could not be verified "
+                              f"({exc.verify_message}): check IRODS_SSL_CA_CERTIFICATE_FILE "
+                              "and IRODS_SSL_VERIFY_SERVER")
     for cls, typed, message in _TRANSLATIONS:
         if isinstance(exc, cls):
             return typed(message + suffix)

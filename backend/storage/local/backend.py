@@ -50,7 +50,8 @@ class LocalBackend(StorageBackend):
                     permissions.grant(conn, [parent.id], SERVICE_ACCOUNT, AccessLevel.own)
                     permissions.grant(conn, [parent.id], permissions.PUBLIC, AccessLevel.read)
 
-    def session(self, user: str) -> Storage:
+    def session(self, user: str, credentials=None) -> Storage:
+        # `credentials` is ignored: the local catalog trusts the API's own authentication.
         return LocalStorage(self.zone, self.catalog, self.vault, UserActor(user))
 
     @translate_errors

@@ -46,6 +46,8 @@ def _non_negative(name: str, value, *, positive: bool = False) -> int:
 
 
 class LocalStorage(Storage):
+    opens_real_files = True
+
     def __init__(self, zone: str, catalog: Catalog, vault: Vault, actor,
                  ticket: Ticket | None = None):
         self.zone = zone
