@@ -36,39 +36,65 @@ def measure(live, server, source, size_mib: int, repeats: int) -> dict:
     url = f"{live.url}/api/data{path}"
     downloaded = OUT / "downloaded.bin"
     rows = []
-    # Warm-up: the worker's first transfer also imports modules and opens iRODS sessions,
-    # which is not what the memory figure is about.
+    # Warm-up: a worker's first parallel transfer also imports modules and opens iRODS
+    # sessions and connections, which is not what the memory figure is about. Several
+    # rounds, since any of the 4 workers may take a request.
     warm = OUT / "warm-up.bin"
-    warm.write_bytes(b"w" * MiB)
-    sendfile_put(f"{live.url}/api/data/tempZone/home/bench/warm-{size_mib}?force=true",
-                 live.bench_token, warm)
-    socket_get(f"{live.url}/api/data/tempZone/home/bench/warm-{size_mib}", live.bench_token, warm)
+    for _ in range(6):
+        warm.write_bytes(b"w" * 40 * MiB)
+        sendfile_put(f"{live.url}/api/data/tempZone/home/bench/warm-{size_mib}?force=true",
+                     live.bench_token, warm)
+        socket_get(f"{live.url}/api/data/tempZone/home/bench/warm-{size_mib}",
+                   live.bench_token, warm)
     warm.unlink()
     with iRODSSession(host="127.0.0.1", port=server.port, user="bench", password=PASSWORD,
                       zone="tempZone") as prc:
-        for _ in range(repeats):
+        for round_ in range(repeats):
             # Both sides create a new object each time (the usual upload).
             for stale in (direct_path, path):
                 if prc.data_objects.exists(stale):
                     prc.data_objects.unlink(stale, force=True)
-            prc_up = timed(lambda: prc.data_objects.put(str(source), direct_path, num_threads=3))
-            prc.data_objects.unlink(direct_path, force=True)
-            # `iput -K`: the server also computes and registers the checksum, as the API has it do.
-            prc_up_checksum = timed(lambda: prc.data_objects.put(
-                str(source), direct_path, num_threads=3, **{kw.REG_CHKSUM_KW: ""}))
-            with PeakMemory(live.pid) as up_memory:
-                api_up = timed(lambda: sendfile_put(url, live.bench_token, source))
-            downloaded.unlink(missing_ok=True)
-            prc_down = timed(lambda: prc.data_objects.get(direct_path, str(downloaded),
-                                                          num_threads=3))
-            with PeakMemory(live.pid) as down_memory:
-                api_down = timed(lambda: socket_get(url, live.bench_token, downloaded))
-            rows.append((prc_up, api_up, prc_down, api_down, up_memory.peak_growth,
-                         down_memory.peak_growth, prc_up_checksum))
+            times = {}
+
+            def prc_put(checksum: bool = False):
+                if prc.data_objects.exists(direct_path):
+                    prc.data_objects.unlink(direct_path, force=True)
+                # With checksum: `iput -K`, the server registers it, as the API has it do.
+                options = {kw.REG_CHKSUM_KW: ""} if checksum else {}
+                times["prc_up_checksum" if checksum else "prc_up"] = timed(
+                    lambda: prc.data_objects.put(str(source), direct_path, num_threads=3, **options))
+
+            def api_put():
+                with PeakMemory(live.pid) as memory:
+                    times["api_up"] = timed(lambda: sendfile_put(url, live.bench_token, source))
+                times["up_memory"] = memory.peak_growth
+
+            def prc_get():
+                downloaded.unlink(missing_ok=True)
+                times["prc_down"] = timed(lambda: prc.data_objects.get(
+                    direct_path, str(downloaded), num_threads=3))
+
+            def api_get():
+                with PeakMemory(live.pid) as memory:
+                    times["api_down"] = timed(lambda: socket_get(url, live.bench_token, downloaded))
+                times["down_memory"] = memory.peak_growth
+
+            # Alternate who goes first: the server's memory and the page cache favour neither.
+            steps = [prc_put, api_put] if round_ % 2 == 0 else [api_put, prc_put]
+            steps += [lambda: prc_put(checksum=True)]
+            steps += [prc_get, api_get] if round_ % 2 == 0 else [api_get, prc_get]
+            for step in steps:
+                step()
+            prc_up, api_up, prc_down, api_down = (times[k] for k in
+                                                  ("prc_up", "api_up", "prc_down", "api_down"))
+            prc_up_checksum = times["prc_up_checksum"]
+            up_memory, down_memory = times["up_memory"], times["down_memory"]
+            rows.append((prc_up, api_up, prc_down, api_down, up_memory, down_memory,
+                         prc_up_checksum))
             print(f"  {size_mib} MiB run: PRC put {prc_up:.2f}s (with checksum "
                   f"{prc_up_checksum:.2f}s), API upload {api_up:.2f}s, "
                   f"PRC get {prc_down:.2f}s, API download {api_down:.2f}s, "
-                  f"memory +{up_memory.peak_growth / MiB:.1f}/+{down_memory.peak_growth / MiB:.1f} MiB")
+                  f"memory +{up_memory / MiB:.1f}/+{down_memory / MiB:.1f} MiB")
     downloaded.unlink(missing_ok=True)
 
     def ratio(baseline: int, api: int) -> float:
@@ -85,13 +111,16 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                        help="a backend setting for the API under test, e.g. IRODS_PARALLEL_THREADS=1")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     results = {}
     server = IrodsProcess(users={"bench": PASSWORD}).start()
     try:
         env = dict(STORAGE_BACKEND="irods", IRODS_HOST="127.0.0.1", IRODS_PORT=str(server.port),
-                   IRODS_USER="rods", IRODS_PASSWORD="rods")
+                   IRODS_USER="rods", IRODS_PASSWORD="rods",
+                   **dict(item.split("=", 1) for item in args.env))
         with api_server(**env) as live:
             for size in sorted({100, args.size_mib}):
                 source = OUT / f"source-{size}.bin"
