@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
+import time
 import threading
 from contextlib import contextmanager
 from typing import Iterator
@@ -102,6 +104,20 @@ class Database:
             self._engine.dispose()
 
 
+def _switch_to_wal(cursor, attempts: int = 50) -> None:
+    """Put the database in WAL mode. SQLite answers "database is locked" at once, without
+    its busy handler, when another process holds a lock during the switch: the workers
+    uWSGI starts together on a new database do that to each other, so wait and retry."""
+    for attempt in range(attempts):
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
 def _create_engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
@@ -118,7 +134,7 @@ def _create_engine(url: str) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _switch_to_wal(cursor)
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
