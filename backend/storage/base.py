@@ -23,12 +23,19 @@ from enum import IntEnum
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator, Literal
 
-from backend.errors import NotFound, Unprocessable
+from backend.errors import BadRequest, NotFound, Unprocessable
 
 DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024
 
 COLLECTION = "collection"
 DATAOBJECT = "dataobject"
+
+
+def non_negative(name: str, value, *, positive: bool = False) -> int:
+    """`value` if it is a non-negative (or positive) int; BadRequest naming `name` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < (1 if positive else 0):
+        raise BadRequest(f"{name} must be a {'positive' if positive else 'non-negative'} integer")
+    return value
 
 
 @dataclass(frozen=True)

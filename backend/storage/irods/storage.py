@@ -20,23 +20,17 @@ from typing import BinaryIO, Iterable, Iterator
 
 import irods.keywords as kw
 
-from backend.errors import (AlreadyExists, BadRequest, ChecksumMismatch, Conflict,
+from backend.errors import (AlreadyExists, ChecksumMismatch, Conflict,
                             IncompleteTransfer, NotFound, PermissionDenied,
                             RangeNotSatisfiable)
 from backend.storage import checksums, paths
 from backend.storage.base import (COLLECTION, DATAOBJECT, DEFAULT_CHUNK_SIZE, AccessLevel,
-                                  Info, Page, Storage, Ticket)
+                                  Info, Page, Storage, Ticket, non_negative)
 from backend.storage.irods import queries, transfer
 from backend.storage.irods.errors import ConnectionLost, retried, translate, translated
 
 READ, WRITE, OWN = AccessLevel.read, AccessLevel.write, AccessLevel.own
 UPLOAD_PREFIX = ".rapydo-upload."
-
-
-def _non_negative(name: str, value, *, positive: bool = False) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < (1 if positive else 0):
-        raise BadRequest(f"{name} must be a {'positive' if positive else 'non-negative'} integer")
-    return value
 
 
 class IrodsStorage(Storage):
@@ -139,8 +133,8 @@ class IrodsStorage(Storage):
 
     @retried
     def list(self, path: str, *, offset: int = 0, limit: int = 100, after: str | None = None) -> Page:
-        offset = _non_negative("offset", offset)
-        limit = _non_negative("limit", limit, positive=True)
+        offset = non_negative("offset", offset)
+        limit = non_negative("limit", limit, positive=True)
         path = self._path(path)
         info = self._require(path, READ, "list")
         if info.type != COLLECTION:
@@ -155,10 +149,10 @@ class IrodsStorage(Storage):
     @retried
     def read_in_streaming(self, path: str, *, offset: int = 0, length: int | None = None,
                           chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[bytes]:
-        offset = _non_negative("offset", offset)
-        chunk_size = _non_negative("chunk_size", chunk_size, positive=True)
+        offset = non_negative("offset", offset)
+        chunk_size = non_negative("chunk_size", chunk_size, positive=True)
         if length is not None:
-            length = _non_negative("length", length)
+            length = non_negative("length", length)
         path = self._path(path)
         info = self._dataobject(path, READ, "read")
         if offset > info.size:
@@ -221,7 +215,7 @@ class IrodsStorage(Storage):
         path = self._path(path)
         expected = checksums.parse(checksum) if checksum else None
         if size is not None:
-            size = _non_negative("size", size)
+            size = non_negative("size", size)
         old, parent = self._plan_write(path, force=force, parents=parents)
         keeper = self._keeper()
         temp = paths.join(parent, f"{UPLOAD_PREFIX}{uuid.uuid4().hex}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from backend.errors import Conflict
+from backend.storage import accounts
 from backend.storage.base import AccessLevel, Acl, AclManager
 from backend.storage.local import nodes, permissions
 from backend.storage.local.catalog import SUBTREE, Catalog, translate_errors
@@ -32,7 +33,7 @@ class LocalAclManager(AclManager):
     @translate_errors
     def set(self, path: str, user: str, level: AccessLevel, *, recursive: bool = False) -> None:
         actor = self._actor.require_user("change permissions")
-        grantee = permissions.check_user_name(user)
+        grantee = accounts.check_user_name(user)
         level = level if isinstance(level, AccessLevel) else AccessLevel.parse(level)
         path = self._normalise(path)
         with self._catalog.transaction() as conn:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 
 from backend.errors import PermissionDenied
-from backend.storage import paths
+from backend.storage import accounts, paths
 from backend.storage.base import AccessLevel
 from backend.storage.local import permissions, tickets
 from backend.storage.local.nodes import Node
@@ -20,7 +20,7 @@ from backend.storage.local.nodes import Node
 
 class UserActor:
     def __init__(self, user: str):
-        self.user = permissions.check_account_name(user)
+        self.user = accounts.check_account_name(user)
 
     def require(self, conn: sqlite3.Connection, node: Node, level: AccessLevel,
                 action: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from backend.errors import Conflict, RapydoError
-from backend.storage import paths
+from backend.storage import accounts, paths
 from backend.storage.base import AccessLevel, Storage, StorageBackend
 from backend.storage.local import nodes, permissions, tickets
 from backend.storage.local.actors import TicketActor, UserActor
@@ -48,7 +48,7 @@ class LocalBackend(StorageBackend):
                 parent, created = nodes.create_root(conn, path, SERVICE_ACCOUNT, now(), parent)
                 if created:
                     permissions.grant(conn, [parent.id], SERVICE_ACCOUNT, AccessLevel.own)
-                    permissions.grant(conn, [parent.id], permissions.PUBLIC, AccessLevel.read)
+                    permissions.grant(conn, [parent.id], accounts.PUBLIC, AccessLevel.read)
 
     def session(self, user: str, credentials=None) -> Storage:
         # `credentials` is ignored: the local catalog trusts the API's own authentication.
@@ -62,7 +62,7 @@ class LocalBackend(StorageBackend):
 
     @translate_errors
     def create_home(self, user: str) -> str:
-        home = paths.normalise(paths.join(self._home_root, permissions.check_account_name(user)),
+        home = paths.normalise(paths.join(self._home_root, accounts.check_account_name(user)),
                                self.zone)
         with self.catalog.transaction() as conn:
             node, created = nodes.create_root(conn, home, user, now(),

@@ -12,7 +12,7 @@ import sqlite3
 from typing import TYPE_CHECKING
 
 from backend.errors import PermissionDenied
-from backend.storage.accounts import PUBLIC, check_account_name, check_user_name  # noqa: F401
+from backend.storage.accounts import PUBLIC
 from backend.storage.base import AccessLevel
 from backend.storage.local.catalog import SUBTREE
 

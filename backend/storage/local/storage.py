@@ -19,12 +19,12 @@ from __future__ import annotations
 import sqlite3
 from typing import BinaryIO, Iterable, Iterator
 
-from backend.errors import (AlreadyExists, BadRequest, ChecksumMismatch, Conflict,
+from backend.errors import (AlreadyExists, ChecksumMismatch, Conflict,
                             IncompleteTransfer, NotFound, PermissionDenied,
                             RangeNotSatisfiable, ServiceUnavailable)
 from backend.storage import checksums, paths
 from backend.storage.base import (COLLECTION, DATAOBJECT, DEFAULT_CHUNK_SIZE, AccessLevel,
-                                  Info, Page, Storage, Ticket)
+                                  Info, Page, Storage, Ticket, non_negative)
 from backend.storage.local import metadata, nodes, permissions
 from backend.storage.local.acls import LocalAclManager
 from backend.storage.local.catalog import Catalog, now, translate_errors
@@ -37,12 +37,6 @@ READ, WRITE, OWN = AccessLevel.read, AccessLevel.write, AccessLevel.own
 # Opening a file the catalog names can race with an overwrite that unlinks it
 # just after we read the row; re-reading the row a few times settles it.
 OPEN_ATTEMPTS = 3
-
-
-def _non_negative(name: str, value, *, positive: bool = False) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < (1 if positive else 0):
-        raise BadRequest(f"{name} must be a {'positive' if positive else 'non-negative'} integer")
-    return value
 
 
 class LocalStorage(Storage):
@@ -101,8 +95,8 @@ class LocalStorage(Storage):
 
     @translate_errors
     def list(self, path: str, *, offset: int = 0, limit: int = 100, after: str | None = None) -> Page:
-        offset = _non_negative("offset", offset)
-        limit = _non_negative("limit", limit, positive=True)
+        offset = non_negative("offset", offset)
+        limit = non_negative("limit", limit, positive=True)
         path = self._path(path)
         conn = self._catalog.connection()
         node = nodes.existing(conn, path)
@@ -144,10 +138,10 @@ class LocalStorage(Storage):
         # A plain function returning a generator: every check (and the ticket use)
         # happens at call time, so an API can still answer 403/404/416 before it
         # starts a 200 response.
-        offset = _non_negative("offset", offset)
-        chunk_size = _non_negative("chunk_size", chunk_size, positive=True)
+        offset = non_negative("offset", offset)
+        chunk_size = non_negative("chunk_size", chunk_size, positive=True)
         if length is not None:
-            length = _non_negative("length", length)
+            length = non_negative("length", length)
         node, stream = self._open_for_reading(self._path(path), offset)
         remaining = node.size - offset if length is None else min(length, node.size - offset)
         return self._chunks(stream, node, offset, remaining, chunk_size)
@@ -237,7 +231,7 @@ class LocalStorage(Storage):
         path = self._path(path)
         expected = checksums.parse(checksum) if checksum is not None else None
         if size is not None:
-            size = _non_negative("size", size)
+            size = non_negative("size", size)
         # Fail fast, before reading a byte from the client.
         self._plan_write(self._catalog.connection(), path, force=force, parents=parents)
 
