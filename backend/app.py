@@ -13,6 +13,7 @@ from backend.auth import AuthExtension
 from backend.settings import Settings
 from backend.storage import StorageExtension
 from backend.tasks import celery_init_app
+from backend.workflows import WorkflowsExtension
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     StorageExtension().init_app(app, settings)
     AuthExtension().init_app(app, settings)
+    WorkflowsExtension().init_app(app, settings)
     celery_init_app(app, settings)
     register_api(app)
     request_log.init_app(app)
