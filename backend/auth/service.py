@@ -140,6 +140,20 @@ class AuthService:
         new_hash = self.passwords.hash(password) if valid and self.passwords.needs_rehash(
             found.password_hash) else None
 
+        result = self._admit(
+            found, now, "login",
+            still_valid=lambda user: valid and user.password_hash == found.password_hash,
+            new_hash=new_hash, ip=ip, user_agent=user_agent)
+        self._ensure_home(result.user.username)
+        return result
+
+    def _admit(self, found: User, now: datetime, kind: str, *,
+               still_valid: Callable[[User], bool] = lambda user: True,
+               new_hash: str | None = None, storage_credentials: dict | None = None,
+               ip: str | None = None, user_agent: str | None = None) -> LoginResult:
+        """The end of every login: re-read the user under lock, refuse what changed meanwhile
+        (deleted, banned, credentials no longer `still_valid`: a failure, disabled), else
+        clear the failure count and issue a token."""
         error: Exception | None = None
         with self.db.transaction(write=True) as session:
             user = session.get(User, found.id, with_for_update=True)
@@ -147,22 +161,22 @@ class AuthService:
                 error = Unauthorized(INVALID_CREDENTIALS)
             elif _is_banned(user, now):
                 error = _ban_error(user)
-            elif not valid or user.password_hash != found.password_hash:
+            elif not still_valid(user):
                 self._record_failure(user, now)
                 error = Unauthorized(INVALID_CREDENTIALS)
             elif user.disabled:
-                log.info("login refused: %s is disabled", user.username)
+                log.info("%s refused: %s is disabled", kind, user.username)
                 error = PermissionDenied("account disabled")
             else:
                 user.failed_logins = 0
                 user.banned_until = None
                 if new_hash is not None:
                     user.password_hash = new_hash
-                token, record = self._issue(session, user, now, ip=ip, user_agent=user_agent)
+                token, record = self._issue(session, user, now, ip=ip, user_agent=user_agent,
+                                            storage_credentials=storage_credentials)
         if error is not None:
             raise error
-        log.info("login: %s (token id %s)", user.username, record.id)
-        self._ensure_home(user.username)
+        log.info("%s: %s (token id %s)", kind, user.username, record.id)
         return LoginResult(token=token, record=record, user=user)
 
     def _ensure_home(self, username: str) -> None:
@@ -217,26 +231,8 @@ class AuthService:
             found = self._create_storage_user(username)
         self.create_home(username)
 
-        error: Exception | None = None
-        with self.db.transaction(write=True) as session:
-            user = session.get(User, found.id, with_for_update=True)
-            if user is None:  # deleted meanwhile
-                error = Unauthorized(INVALID_CREDENTIALS)
-            elif _is_banned(user, now):
-                error = _ban_error(user)
-            elif user.disabled:
-                log.info("storage login refused: %s is disabled", user.username)
-                error = PermissionDenied("account disabled")
-            else:
-                user.failed_logins = 0
-                user.banned_until = None
-                token, record = self._issue(
-                    session, user, now, ip=ip, user_agent=user_agent,
-                    storage_credentials=credentials if keep_credentials else None)
-        if error is not None:
-            raise error
-        log.info("storage login: %s (token id %s)", user.username, record.id)
-        return LoginResult(token=token, record=record, user=user)
+        return self._admit(found, now, "storage login", ip=ip, user_agent=user_agent,
+                           storage_credentials=credentials if keep_credentials else None)
 
     def _create_storage_user(self, username: str) -> User:
         """The API user for a storage login, created now unless another request just did."""

@@ -23,7 +23,8 @@ from enum import IntEnum
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator, Literal
 
-from backend.errors import BadRequest, NotFound, Unprocessable
+from backend.errors import (BadRequest, NotFound, PermissionDenied, RangeNotSatisfiable,
+                            Unprocessable)
 
 DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024
 
@@ -79,8 +80,6 @@ class AccessLevel(IntEnum):
                    "modify object": "write", "none": "null"}
         key = aliases.get(str(name).lower(), str(name).lower())
         if key not in cls.__members__:
-            from backend.errors import Unprocessable
-
             raise Unprocessable(f"unknown access level {name!r}: use null, read, write or own")
         return cls[key]
 
@@ -110,6 +109,50 @@ class Ticket:
         data["created"] = self.created.isoformat()
         data["expires"] = self.expires.isoformat() if self.expires else None
         return data
+
+
+def usable_ticket(ticket: Ticket | None, now: datetime) -> Ticket:
+    """`ticket` if it may still be used at `now`; PermissionDenied saying why not otherwise.
+    (Never echo the string in a message: it is a credential.)"""
+    if ticket is None:
+        raise PermissionDenied("unknown ticket")
+    if ticket.expires is not None and ticket.expires <= now:
+        raise PermissionDenied(f"the ticket expired at {ticket.expires.isoformat()}")
+    if ticket.uses_limit is not None and ticket.uses_count >= ticket.uses_limit:
+        raise PermissionDenied(f"the ticket is used up ({ticket.uses_limit} uses allowed)")
+    return ticket
+
+
+def owned_ticket(ticket: Ticket | None, user: str, action: str) -> Ticket:
+    """`ticket` if `user` owns it: NotFound when there is none, PermissionDenied otherwise."""
+    if ticket is None:
+        raise NotFound("no such ticket")
+    if ticket.owner != user:
+        raise PermissionDenied(f"only the ticket's owner may {action} it")
+    return ticket
+
+
+def check_ticket_request(type, uses, expires) -> None:
+    """Unprocessable unless the arguments of TicketManager.create are acceptable."""
+    if type not in ("read", "write"):
+        raise Unprocessable(f"unknown ticket type {type!r}: use read or write")
+    if uses is not None and (isinstance(uses, bool) or not isinstance(uses, int) or uses < 1):
+        raise Unprocessable("uses must be a positive integer (or none for unlimited)")
+    if expires is not None and not isinstance(expires, datetime):
+        raise Unprocessable("expires must be a datetime")
+
+
+def read_arguments(offset, length, chunk_size) -> tuple[int, int | None, int]:
+    """The arguments of Storage.read_in_streaming, checked (BadRequest)."""
+    return (non_negative("offset", offset),
+            None if length is None else non_negative("length", length),
+            non_negative("chunk_size", chunk_size, positive=True))
+
+
+def check_offset(offset: int, size: int, path: str) -> None:
+    """RangeNotSatisfiable when a read would start beyond the object's end."""
+    if offset > size:
+        raise RangeNotSatisfiable(f"offset {offset} is beyond the {size} bytes of {path}", size=size)
 
 
 @dataclass

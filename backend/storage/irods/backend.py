@@ -21,7 +21,7 @@ from irods.models import User
 from backend.errors import (NotFound, PermissionDenied, RapydoError, ServiceUnavailable,
                             Unauthorized, Unprocessable)
 from backend.storage import paths
-from backend.storage.base import Storage, StorageBackend
+from backend.storage.base import Storage, StorageBackend, usable_ticket
 from backend.storage.irods import connect
 from backend.storage.irods.connect import ANONYMOUS, Credentials, SessionPool
 from backend.storage.irods.errors import ConnectionLost, translate
@@ -127,13 +127,7 @@ class IrodsBackend(StorageBackend):
             raise
         except Exception as exc:
             raise self._lost(("service",), exc) from exc
-        if ticket is None:
-            raise PermissionDenied("unknown ticket")
-        if ticket.expires is not None and ticket.expires <= datetime.now(timezone.utc):
-            raise PermissionDenied(f"the ticket expired at {ticket.expires.isoformat()}")
-        if ticket.uses_limit is not None and ticket.uses_count >= ticket.uses_limit:
-            raise PermissionDenied(f"the ticket is used up ({ticket.uses_limit} uses allowed)")
-        return ticket
+        return usable_ticket(ticket, datetime.now(timezone.utc))
 
     def _lost(self, key: tuple, exc: Exception) -> RapydoError:
         typed = _typed(exc)

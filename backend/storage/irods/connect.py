@@ -126,12 +126,17 @@ class SessionPool:
         self._clock = clock
         self._entries: dict[tuple, _Entry] = {}
         self._lock = threading.Lock()
+        self._next_sweep = 0.0
 
     def get(self, key: tuple, factory: Callable[[], iRODSSession]) -> _Entry:
         now = self._clock()
+        stale = []
         with self._lock:
-            expired = [k for k, e in self._entries.items() if now - e.last_used > self.idle]
-            stale = [self._entries.pop(k).session for k in expired]
+            # Every storage call comes here: look for idle sessions only now and then.
+            if now >= self._next_sweep:
+                self._next_sweep = now + max(self.idle / 4, 1.0)
+                expired = [k for k, e in self._entries.items() if now - e.last_used > self.idle]
+                stale = [self._entries.pop(k).session for k in expired]
             entry = self._entries.get(key)
             if entry is None:
                 entry = self._entries[key] = _Entry(factory(), now)

@@ -93,6 +93,17 @@ def translate(exc: BaseException, where: str = "") -> RapydoError | None:
     return None
 
 
+def raise_typed(owner, exc: Exception, where: str = ""):
+    """Raise the typed error for `exc` (telling `owner` when its connection was lost, so its
+    pooled session is dropped), or `exc` itself when it is not an iRODS or network error."""
+    typed = translate(exc, where)
+    if typed is None:
+        raise exc
+    if isinstance(typed, ConnectionLost):
+        owner._connection_lost()
+    raise typed from exc
+
+
 def translated(method):
     """Decorator: run `method`, re-raising PRC errors as typed ones (naming the first path)."""
 
@@ -105,12 +116,7 @@ def translated(method):
         except SourceFailed as failure:
             raise failure.error from None
         except Exception as exc:
-            typed = translate(exc, args[0] if args and isinstance(args[0], str) else "")
-            if typed is None:
-                raise
-            if isinstance(typed, ConnectionLost):
-                self._connection_lost()
-            raise typed from exc
+            raise_typed(self, exc, args[0] if args and isinstance(args[0], str) else "")
 
     return wrapper
 

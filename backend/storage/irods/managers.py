@@ -11,9 +11,10 @@ from irods.meta import iRODSMeta
 from irods.models import Collection, DataObject, TicketQuery
 from irods.ticket import Ticket as PrcTicket
 
-from backend.errors import AlreadyExists, Conflict, NotFound, PermissionDenied, Unprocessable
+from backend.errors import AlreadyExists, Conflict, NotFound, Unprocessable
 from backend.storage.base import (AVU, COLLECTION, AccessLevel, Acl, AclManager,
-                                  MetadataManager, Ticket, TicketManager)
+                                  MetadataManager, Ticket, TicketManager, check_ticket_request,
+                                  owned_ticket)
 from backend.storage.irods.errors import retried, translated
 from backend.storage.accounts import check_user_name
 
@@ -157,12 +158,7 @@ class IrodsTicketManager(_Manager, TicketManager):
     def create(self, path: str, type: Literal["read", "write"] = "read", *,
                expires: datetime | None = None, uses: int | None = None) -> Ticket:
         self._storage._require_user("create tickets")
-        if type not in ("read", "write"):
-            raise Unprocessable(f"unknown ticket type {type!r}: use read or write")
-        if uses is not None and (isinstance(uses, bool) or not isinstance(uses, int) or uses < 1):
-            raise Unprocessable("uses must be a positive integer (or none for unlimited)")
-        if expires is not None and not isinstance(expires, datetime):
-            raise Unprocessable("expires must be a datetime")
+        check_ticket_request(type, uses, expires)
         path, _ = self._require(path, OWN, "create a ticket on")
         ticket = PrcTicket(self._irods, secrets.token_hex(12))  # PRC's own are 15 characters
         ticket.issue(type, path)
@@ -191,11 +187,7 @@ class IrodsTicketManager(_Manager, TicketManager):
         # Read as the service account: another user's ticket is then "not yours", not "unknown".
         catalog = self._storage._backend.catalog_session() or self._irods
         ticket = load_ticket(catalog, string) if isinstance(string, str) and string else None
-        if ticket is None:
-            raise NotFound("no such ticket")
-        if ticket.owner != user:
-            raise PermissionDenied(f"only the ticket's owner may {action} it")
-        return ticket
+        return owned_ticket(ticket, user, action)
 
     @retried
     def get(self, string: str) -> Ticket:

@@ -20,14 +20,15 @@ from typing import BinaryIO, Iterable, Iterator
 
 import irods.keywords as kw
 
-from backend.errors import (AlreadyExists, ChecksumMismatch, Conflict,
-                            IncompleteTransfer, NotFound, PermissionDenied,
-                            RangeNotSatisfiable)
+from backend.errors import (AlreadyExists, ChecksumMismatch, Conflict, IncompleteTransfer,
+                            NotFound, PermissionDenied)
 from backend.storage import checksums, paths
 from backend.storage.base import (COLLECTION, DATAOBJECT, DEFAULT_CHUNK_SIZE, AccessLevel,
-                                  Info, Page, Storage, Ticket, non_negative)
+                                  Info, Page, Storage, Ticket, check_offset,
+                                  non_negative, read_arguments)
 from backend.storage.irods import queries, transfer
-from backend.storage.irods.errors import ConnectionLost, retried, translate, translated
+from backend.storage.irods.errors import (ConnectionLost, raise_typed, retried, translate,
+                                          translated)
 
 READ, WRITE, OWN = AccessLevel.read, AccessLevel.write, AccessLevel.own
 UPLOAD_PREFIX = ".rapydo-upload."
@@ -149,15 +150,10 @@ class IrodsStorage(Storage):
     @retried
     def read_in_streaming(self, path: str, *, offset: int = 0, length: int | None = None,
                           chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[bytes]:
-        offset = non_negative("offset", offset)
-        chunk_size = non_negative("chunk_size", chunk_size, positive=True)
-        if length is not None:
-            length = non_negative("length", length)
+        offset, length, chunk_size = read_arguments(offset, length, chunk_size)
         path = self._path(path)
         info = self._dataobject(path, READ, "read")
-        if offset > info.size:
-            raise RangeNotSatisfiable(f"offset {offset} is beyond the {info.size} bytes of {path}",
-                                      size=info.size)
+        check_offset(offset, info.size, path)
         remaining = info.size - offset if length is None else min(length, info.size - offset)
         chunks = transfer.read(self.irods, path, offset=offset, length=remaining,
                                chunk_size=chunk_size,
@@ -166,17 +162,10 @@ class IrodsStorage(Storage):
         return self._translated_chunks(chunks, path)
 
     def _translated_chunks(self, chunks: Iterator[bytes], path: str) -> Iterator[bytes]:
-        from backend.storage.irods.errors import ConnectionLost, translate
-
         try:
             yield from chunks
         except Exception as exc:
-            typed = translate(exc, path)
-            if typed is None:
-                raise
-            if isinstance(typed, ConnectionLost):
-                self._connection_lost()
-            raise typed from exc
+            raise_typed(self, exc, path)
 
     @retried
     def open(self, path: str) -> BinaryIO:

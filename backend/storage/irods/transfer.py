@@ -52,8 +52,8 @@ class _Stripe(threading.Thread):
         self.join()
 
 
-def _open_stripes(session, path: str, mode: str, first, raw, threads: int, size: int) -> list:
-    """Extra handles on the replica `first` opened, or none where the server refuses them."""
+def _open_stripes(session, path: str, mode: str, raw, threads: int, size: int) -> list:
+    """Extra handles on the replica `raw` has open, or none where the server refuses them."""
     token, hierarchy = raw.replica_access_info()
     handles = []
     try:
@@ -127,7 +127,7 @@ def write(session, path: str, chunks: Iterable[bytes], *, size: int | None, thre
     written = 0
     try:
         if parallel:
-            handles += _open_stripes(session, path, "a", first, raw, threads, size)
+            handles += _open_stripes(session, path, "a", raw, threads, size)
         if len(handles) == 1:
             for chunk in chunks:
                 first.write(chunk)
@@ -172,7 +172,7 @@ def read(session, path: str, *, offset: int, length: int, chunk_size: int, threa
     handles = [first]
     try:
         if parallel:
-            handles += _open_stripes(session, path, "r", first, raw, threads, length)
+            handles += _open_stripes(session, path, "r", raw, threads, length)
     except BaseException:
         _close_all(handles)
         raise

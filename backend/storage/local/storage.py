@@ -21,10 +21,11 @@ from typing import BinaryIO, Iterable, Iterator
 
 from backend.errors import (AlreadyExists, ChecksumMismatch, Conflict,
                             IncompleteTransfer, NotFound, PermissionDenied,
-                            RangeNotSatisfiable, ServiceUnavailable)
+                            ServiceUnavailable)
 from backend.storage import checksums, paths
 from backend.storage.base import (COLLECTION, DATAOBJECT, DEFAULT_CHUNK_SIZE, AccessLevel,
-                                  Info, Page, Storage, Ticket, non_negative)
+                                  Info, Page, Storage, Ticket, check_offset,
+                                  non_negative, read_arguments)
 from backend.storage.local import metadata, nodes, permissions
 from backend.storage.local.acls import LocalAclManager
 from backend.storage.local.catalog import Catalog, now, translate_errors
@@ -138,10 +139,7 @@ class LocalStorage(Storage):
         # A plain function returning a generator: every check (and the ticket use)
         # happens at call time, so an API can still answer 403/404/416 before it
         # starts a 200 response.
-        offset = non_negative("offset", offset)
-        chunk_size = non_negative("chunk_size", chunk_size, positive=True)
-        if length is not None:
-            length = non_negative("length", length)
+        offset, length, chunk_size = read_arguments(offset, length, chunk_size)
         node, stream = self._open_for_reading(self._path(path), offset)
         remaining = node.size - offset if length is None else min(length, node.size - offset)
         return self._chunks(stream, node, offset, remaining, chunk_size)
@@ -151,9 +149,7 @@ class LocalStorage(Storage):
         conn = self._catalog.connection()
         node, stream = self._open(conn, self._readable_object(conn, path, "read"))
         try:
-            if offset > node.size:
-                raise RangeNotSatisfiable(f"offset {offset} is beyond the {node.size} bytes of {path}",
-                                          size=node.size)
+            check_offset(offset, node.size, path)
             self._actor.consume(conn)
         except BaseException:
             stream.close()

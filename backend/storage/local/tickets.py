@@ -11,8 +11,9 @@ import sqlite3
 from datetime import datetime
 from typing import Callable, Literal
 
-from backend.errors import NotFound, PermissionDenied, Unprocessable
-from backend.storage.base import AccessLevel, Ticket, TicketManager
+from backend.errors import PermissionDenied
+from backend.storage.base import (AccessLevel, Ticket, TicketManager, check_ticket_request,
+                                  owned_ticket, usable_ticket)
 from backend.storage.local import nodes, permissions
 from backend.storage.local.catalog import Catalog, from_db, now, to_db, translate_errors
 
@@ -33,15 +34,7 @@ def find(conn: sqlite3.Connection, string: str) -> Ticket | None:
 
 def load_valid(conn: sqlite3.Connection, string: str) -> Ticket:
     """The ticket, if it may still be used; PermissionDenied saying why not otherwise."""
-    ticket = find(conn, string) if isinstance(string, str) and string else None
-    if ticket is None:
-        # Never echo the string: it is a credential.
-        raise PermissionDenied("unknown ticket")
-    if ticket.expires is not None and ticket.expires <= now():
-        raise PermissionDenied(f"the ticket expired at {ticket.expires.isoformat()}")
-    if ticket.uses_limit is not None and ticket.uses_count >= ticket.uses_limit:
-        raise PermissionDenied(f"the ticket is used up ({ticket.uses_limit} uses allowed)")
-    return ticket
+    return usable_ticket(find(conn, string) if isinstance(string, str) and string else None, now())
 
 
 def consume(conn: sqlite3.Connection, string: str) -> None:
@@ -70,12 +63,7 @@ class LocalTicketManager(TicketManager):
         """Needs own on the path. A naive `expires` is taken as UTC; one in the past is
         accepted: the ticket is then simply unusable."""
         user = self._actor.require_user("create tickets")
-        if type not in ("read", "write"):
-            raise Unprocessable(f"unknown ticket type {type!r}: use read or write")
-        if uses is not None and (isinstance(uses, bool) or not isinstance(uses, int) or uses < 1):
-            raise Unprocessable("uses must be a positive integer (or none for unlimited)")
-        if expires is not None and not isinstance(expires, datetime):
-            raise Unprocessable("expires must be a datetime")
+        check_ticket_request(type, uses, expires)
         path = self._normalise(path)
         string = secrets.token_urlsafe(16)
         created = now()
@@ -99,12 +87,7 @@ class LocalTicketManager(TicketManager):
 
     def _own(self, conn: sqlite3.Connection, string: str, action: str) -> Ticket:
         user = self._actor.require_user(f"{action} tickets")
-        ticket = find(conn, string) if isinstance(string, str) else None
-        if ticket is None:
-            raise NotFound("no such ticket")
-        if ticket.owner != user:
-            raise PermissionDenied(f"only the ticket's owner may {action} it")
-        return ticket
+        return owned_ticket(find(conn, string) if isinstance(string, str) else None, user, action)
 
     @translate_errors
     def get(self, string: str) -> Ticket:
