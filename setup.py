@@ -35,6 +35,7 @@ setup(
         "click>=8.1,<9",
         "requests>=2.31,<3",
         "psutil>=5.9",
+        "zipstream-ng>=1.7,<2",  # zip archives streamed as they are built (job inputs/outputs)
     ],
     extras_require={
         "test": [

@@ -74,6 +74,17 @@ class Settings(BaseModel):
     celery_broker_url: str | None = None
     # Celery result backend; default: SQLite in data_dir (db+sqlite:///...).
     celery_result_backend: str | None = None
+    # The queue tasks go to: deployments sharing one broker each need their own.
+    celery_queue: str = "rapydo"
+
+    # Workflow jobs. The runner reports every job_heartbeat seconds; a running job without
+    # a heartbeat for job_lost_after seconds lost its worker and runs again, at most
+    # job_max_attempts times in all, then fails saying so.
+    job_heartbeat: float = 5.0
+    job_lost_after: float = 60.0
+    job_max_attempts: int = 2
+    # Run CWL tools in containers: auto (when a Docker engine answers here), always, never.
+    cwl_containers: Literal["auto", "always", "never"] = "auto"
 
     @field_validator("data_dir")
     @classmethod
@@ -102,6 +113,11 @@ class Settings(BaseModel):
 
     def home_of(self, username: str) -> str:
         return f"{self.home_root}/{username}"
+
+    @property
+    def jobs_dir(self) -> Path:
+        """Work directories of running jobs and the logs of every job."""
+        return self.data_dir / "jobs"
 
 
 def current_settings() -> Settings:

@@ -69,10 +69,10 @@ def refuse_tricky_request_paths() -> None:
 
 
 def core_modules():
-    from backend.api import (acls, admin, auth, data, metadata, openapi, status, tasks, tickets,
-                             workflows)
+    from backend.api import (acls, admin, auth, data, jobs, metadata, openapi, status, tasks,
+                             tickets, workflows)
 
-    return [status, auth, admin, data, metadata, acls, tickets, tasks, workflows, openapi]
+    return [status, auth, admin, data, metadata, acls, tickets, tasks, workflows, jobs, openapi]
 
 
 def register_api(app: Flask) -> Api:

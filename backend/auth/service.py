@@ -118,6 +118,13 @@ class AuthService:
         self.ban = timedelta(seconds=ban_seconds)
         self.create_home = create_home
 
+    def seal(self, fields: dict) -> str:
+        """Storage credentials sealed for a process that is not a request (a job's worker)."""
+        return self.codec.sealer.seal(fields)
+
+    def unseal(self, sealed: str) -> dict:
+        return self.codec.sealer.open(sealed)
+
     # --- login, tokens ----------------------------------------------------
 
     def login(self, username: str, password: str, *, ip: str | None = None,

@@ -54,7 +54,7 @@ class TokenCodec:
         if not secret:
             raise ValueError("empty JWT secret")
         self._secret = secret
-        self._sealer = Sealer(secret)
+        self.sealer = Sealer(secret)
         self.ttl = ttl
 
     def issue(self, subject: str, now: datetime | None = None, *,
@@ -69,7 +69,7 @@ class TokenCodec:
                         storage_credentials=storage_credentials)
         payload = {"sub": claims.sub, "jti": claims.jti, "iat": claims.iat, "exp": claims.exp}
         if storage_credentials is not None:
-            payload[STORAGE_CREDENTIALS_CLAIM] = self._sealer.seal(storage_credentials)
+            payload[STORAGE_CREDENTIALS_CLAIM] = self.sealer.seal(storage_credentials)
         return jwt.encode(payload, self._secret, algorithm=ALGORITHM), claims
 
     def decode(self, token: str) -> Claims:
@@ -91,5 +91,5 @@ class TokenCodec:
             jti=payload["jti"],
             iat=datetime.fromtimestamp(payload["iat"], timezone.utc),
             exp=datetime.fromtimestamp(payload["exp"], timezone.utc),
-            storage_credentials=None if sealed is None else self._sealer.open(sealed),
+            storage_credentials=None if sealed is None else self.sealer.open(sealed),
         )

@@ -48,6 +48,7 @@ def celery_config(settings: Settings) -> dict:
         "broker_connection_timeout": BROKER_TIMEOUT,
         "broker_connection_retry_on_startup": True,
         "worker_hijack_root_logger": False,
+        "task_default_queue": settings.celery_queue,
     }
     if not settings.celery_broker_url:
         folders = broker_folders(settings)
@@ -77,10 +78,12 @@ def celery_init_app(app: Flask, settings: Settings) -> Celery:
     celery.config_from_object(celery_config(settings))
     from backend import projects
     from backend.tasks import builtin  # noqa: F401  (registers the core's shared tasks)
+    from backend.workflows import tasks as workflow_tasks  # noqa: F401
 
     projects.task_modules(settings.project)  # and the project's
 
     celery.set_default()
+    celery.flask_app = app  # for worker-wide threads (the sweep for lost jobs)
     app.extensions[KEY] = celery
     register_check(app, "broker", lambda: broker_check(celery))
     return celery

@@ -1,10 +1,11 @@
-"""The registry's table: one row per (name, version) of a registered workflow."""
+"""The workflows' tables: the registry (one row per name and version) and jobs with their steps."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from backend.auth.models import UTCDateTime, utcnow
@@ -32,8 +33,6 @@ class Workflow(Base):
     storage_path: Mapped[str] = mapped_column(String(1024))
 
     def as_dict(self, *, with_document: bool = False) -> dict:
-        import json
-
         data = {"name": self.name, "version": self.version, "owner": self.owner,
                 "created": self.created.isoformat(), "updated": self.updated.isoformat(),
                 "checksum": self.checksum, "path": self.storage_path, **json.loads(self.summary),
@@ -41,3 +40,90 @@ class Workflow(Base):
         if with_document:
             data["cwl"] = self.cwl
         return data
+
+
+# --- jobs ------------------------------------------------------------------------------
+# A job's status, as OGC API - Processes names them.
+ACCEPTED, RUNNING, SUCCESSFUL, FAILED, DISMISSED = (
+    "accepted", "running", "successful", "failed", "dismissed")
+JOB_STATUSES = (ACCEPTED, RUNNING, SUCCESSFUL, FAILED, DISMISSED)
+FINISHED = (SUCCESSFUL, FAILED, DISMISSED)
+# A step's status: waiting until cwltool starts it.
+WAITING = "waiting"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_owner_created", "owner", "created"),
+                      Index("ix_jobs_status_heartbeat", "status", "heartbeat"))
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(255))
+    workflow_name: Mapped[str] = mapped_column(String(128))
+    workflow_version: Mapped[str] = mapped_column(String(64))
+    workflow_checksum: Mapped[str] = mapped_column(String(80))
+    # The document and its summary as they were at submission (the registry's may change).
+    workflow_cwl: Mapped[str] = mapped_column(Text)
+    workflow_summary: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=ACCEPTED)
+    message: Mapped[str] = mapped_column(Text, default="")
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    finished: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The running attempt's last sign of life; attempts so far (a lost worker's job re-runs).
+    heartbeat: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    # "host:pid:start time" of the process running the attempt, and of cwltool's process group.
+    worker: Mapped[str | None] = mapped_column(String(255), default=None)
+    process_group: Mapped[str | None] = mapped_column(String(255), default=None)
+    # JSON: the request's inputs (storage paths and literals), as checked at submission.
+    inputs: Mapped[str] = mapped_column(Text)
+    outputs_collection: Mapped[str] = mapped_column(String(1024))
+    # JSON: per output port, the stored objects (path, size, checksum) or a literal value.
+    results: Mapped[str | None] = mapped_column(Text, default=None)
+    failed_step: Mapped[str | None] = mapped_column(String(128), default=None)
+    exit_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    # The last lines the failed step's tool wrote to stderr.
+    stderr_tail: Mapped[str | None] = mapped_column(Text, default=None)
+    # Storage credentials for the worker, sealed (IRODS_SESSION_MODE=user only).
+    sealed_credentials: Mapped[str | None] = mapped_column(Text, default=None)
+
+    def as_dict(self, steps: list["JobStep"]) -> dict:
+        done = sum(1 for step in steps if step.status == SUCCESSFUL)
+        return {
+            "id": self.id, "owner": self.owner, "status": self.status, "message": self.message,
+            "workflow": {"name": self.workflow_name, "version": self.workflow_version,
+                         "checksum": self.workflow_checksum},
+            "created": _iso(self.created), "started": _iso(self.started),
+            "finished": _iso(self.finished), "updated": _iso(self.updated),
+            "progress": {"done": done, "total": len(steps),
+                         "percent": round(100 * done / len(steps)) if steps else
+                         (100 if self.status == SUCCESSFUL else 0)},
+            "attempt": self.attempt, "inputs": json.loads(self.inputs),
+            "outputs": self.outputs_collection, "failed_step": self.failed_step,
+            "exit_code": self.exit_code, "stderr_tail": self.stderr_tail, "steps": [step.as_dict() for step in steps],
+        }
+
+
+class JobStep(Base):
+    __tablename__ = "job_steps"
+
+    job_id: Mapped[str] = mapped_column(String(36), ForeignKey("jobs.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default=WAITING)
+    started: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    finished: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    exit_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    # What the step's tools wrote to stderr (the last STEP_LOG_LIMIT bytes) and cwltool said of it.
+    log: Mapped[str] = mapped_column(Text, default="")
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "status": self.status, "started": _iso(self.started),
+                "finished": _iso(self.finished), "exit_code": self.exit_code}

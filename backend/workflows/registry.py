@@ -84,6 +84,15 @@ class Registry:
             raise NotFound(f"no workflow {name} version {version}")
         return workflow
 
+    def latest_version(self, name: str) -> str:
+        """The version of `name` registered last."""
+        with self.db.transaction() as session:
+            version = session.scalar(select(Workflow.version).where(Workflow.name == name)
+                                     .order_by(Workflow.created.desc(), Workflow.id.desc()).limit(1))
+        if version is None:
+            raise NotFound(f"no workflow {name}")
+        return version
+
     def list(self, *, name: str | None = None, offset: int = 0, limit: int = 100) -> tuple[list[Workflow], int]:
         query = select(Workflow)
         count = select(func.count(Workflow.id))

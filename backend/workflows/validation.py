@@ -57,11 +57,82 @@ def validate(text: str) -> dict:
     return _summary(document if process is None else process, text)
 
 
+def _short(identifier) -> str:
+    """`file:///tmp/x/workflow.cwl#main/count/out` -> `count/out` (packed `#main/` removed)."""
+    name = str(identifier).rsplit("#", 1)[-1]
+    return name[len("main/"):] if name.startswith("main/") else name
+
+
+def _last(identifier) -> str:
+    return _short(identifier).rsplit("/", 1)[-1]
+
+
 def _names(items) -> list[str]:
     if isinstance(items, dict):
         return sorted(items)
-    return sorted(str(item.get("id", "")).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-                  for item in items or [] if isinstance(item, dict))
+    return sorted(_last(item.get("id", "")) for item in items or [] if isinstance(item, dict))
+
+
+def _step_order(steps) -> list[str]:
+    """Step names in an order cwltool could run them (a step after those it takes input
+    from), ties by name: the order users read a job's steps in."""
+    if isinstance(steps, dict) or not steps:
+        return _names(steps)
+    needs = {}
+    for step in steps:
+        sources = []
+        for port in step.get("in") or []:
+            source = port.get("source") if isinstance(port, dict) else None
+            sources += source if isinstance(source, list) else [source] if source else []
+        needs[_last(step.get("id", ""))] = {_short(source).split("/", 1)[0]
+                                            for source in sources if "/" in _short(source)}
+    order: list[str] = []
+    while len(order) < len(needs):
+        ready = sorted(name for name, after in needs.items()
+                       if name not in order and after <= set(order) | (after - set(needs)))
+        if not ready:  # a cycle (invalid CWL would not get here): keep the rest by name
+            ready = sorted(set(needs) - set(order))
+        order.extend(ready[:1])
+    return order
+
+
+def _plain_type(value):
+    """A CWL type with the document's URIs taken out of names (`File`, `{"type": "array", ...}`)."""
+    if isinstance(value, str):
+        return _last(value) if "#" in value else value
+    if isinstance(value, list):
+        return [_plain_type(item) for item in value]
+    if isinstance(value, dict):
+        return {key: (_plain_type(item) if key in ("type", "items", "fields", "symbols") else item)
+                for key, item in value.items() if key not in ("id", "doc", "label")}
+    return value
+
+
+def _input_specs(main) -> dict:
+    """Per input port: its type and whether a job must give it (no default, not optional)."""
+    items = main.get("inputs") or []
+    if isinstance(items, dict):  # not resolved: cwltool always hands lists back
+        return {}
+    specs = {}
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        kind = _plain_type(item.get("type"))
+        optional = "default" in item or kind == "null" or (isinstance(kind, list) and "null" in kind)
+        specs[_last(item.get("id", ""))] = {"type": kind, "required": not optional}
+    return specs
+
+
+def _output_steps(main) -> dict:
+    """Per output port of a workflow: the step that produces it (from its outputSource)."""
+    steps = {}
+    for item in main.get("outputs") or []:
+        if isinstance(item, dict) and main.get("class") == "Workflow":
+            source = item.get("outputSource")
+            source = source[0] if isinstance(source, list) and source else source
+            if isinstance(source, str) and "/" in _short(source):
+                steps[_last(item.get("id", ""))] = _short(source).split("/", 1)[0]
+    return steps
 
 
 def _summary(document, text: str) -> dict:
@@ -75,6 +146,8 @@ def _summary(document, text: str) -> dict:
         "cwl_version": main.get("cwlVersion") or document.get("cwlVersion"),
         "inputs": _names(main.get("inputs")),
         "outputs": _names(main.get("outputs")),
-        "steps": _names(main.get("steps")) if main.get("class") == "Workflow" else [],
+        "steps": _step_order(main.get("steps")) if main.get("class") == "Workflow" else [],
+        "input_types": _input_specs(main),
+        "output_steps": _output_steps(main),
         "checksum": "sha256:" + hashlib.sha256(text.encode()).hexdigest(),
     }

@@ -65,7 +65,7 @@ def test_register_validates_summarises_and_keeps_the_document_in_storage(api):
     assert created.headers["Location"] == body["url"]
     assert body["url"].endswith("/api/workflows/text-two-step/1.0")
     assert body["class"] == "Workflow" and body["cwl_version"] == "v1.2"
-    assert body["steps"] == ["count", "upper"] and body["inputs"] == ["text"]
+    assert body["steps"] == ["upper", "count"] and body["inputs"] == ["text"]  # execution order
     assert body["outputs"] == ["counted"] and body["owner"] == "alice"
     assert body["checksum"] == "sha256:" + hashlib.sha256(TWO_STEP.encode()).hexdigest()
     assert body["default_inputs"] == {"text": {"class": "File", "path": "in.txt"}}

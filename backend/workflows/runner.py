@@ -1,0 +1,241 @@
+"""The runner: one attempt of one job, from staging its inputs to storing its results.
+
+    claim -> stage inputs out of storage -> cwltool --provenance (subprocess) -> stage the
+    outputs into storage -> finish; the work directory is removed whatever happens.
+
+While cwltool runs, its log is parsed into per-step status; the job sends a heartbeat
+every JOB_HEARTBEAT seconds and looks twice a second whether it was cancelled (then
+cwltool's process group is killed). A failed step keeps its name, exit code and the tail
+of its stderr; a job that does not end successful leaves no outputs in storage.
+
+Kept after the attempt, under DATA_DIR/jobs/<id>/: cwltool's log and its provenance
+research object (for the provenance store).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from backend.errors import RapydoError
+from backend.settings import Settings
+from backend.workflows import cwlrun
+from backend.workflows.cwlrun import StepTracker
+from backend.workflows.jobs import JobStore, local_process, process_identity
+from backend.workflows.models import FAILED, SUCCESSFUL, Job
+from backend.workflows.staging import StageOut, job_avus, stage_in
+
+log = logging.getLogger(__name__)
+
+CANCEL_POLL = 0.5
+LOG_FILE = "cwltool.log"
+PROVENANCE_DIR = "provenance"
+BUSY, DONE = "busy", "done"
+WORK_PLACEHOLDER = "<work>"
+
+
+class Cancelled(Exception):
+    """The attempt is no longer the job's: cancelled, or handed to another worker."""
+
+
+@dataclass
+class Context:
+    settings: Settings
+    store: JobStore
+    storage_for: callable  # Job -> the owner's storage session
+
+
+class Pulse:
+    """Heartbeats at most every `interval` seconds, cancellation checks every CANCEL_POLL."""
+
+    def __init__(self, store: JobStore, job: Job, interval: float):
+        self.store, self.job, self.interval = store, job, interval
+        self.last_beat = self.last_check = time.monotonic()
+
+    def __call__(self, **values) -> None:
+        now = time.monotonic()
+        if values or now - self.last_beat >= self.interval:
+            self.last_beat = self.last_check = now
+            if not self.store.beat(self.job, **values):
+                raise Cancelled()
+        elif now - self.last_check >= CANCEL_POLL:
+            self.last_check = now
+            if not self.store.still_mine(self.job):
+                raise Cancelled()
+
+
+def run(context: Context, job_id: str) -> str:
+    """Run one attempt of `job_id`; BUSY when a live attempt elsewhere holds it."""
+    claim = context.store.claim(job_id, process_identity())
+    if claim.busy:
+        return BUSY
+    if claim.job is None:
+        log.info("job %s: nothing to run (%s)", job_id, claim.reason)
+        return DONE
+    leftover = local_process(claim.previous_group)
+    if leftover is not None:  # the lost attempt's cwltool, if it outlived its worker
+        cwlrun.kill_group(leftover.pid)
+    Attempt(context, claim.job).run()
+    return DONE
+
+
+class Attempt:
+    def __init__(self, context: Context, job: Job):
+        self.context, self.job = context, job
+        self.settings = context.settings
+        self.job_dir = self.settings.jobs_dir / job.id
+        self.work = self.job_dir / f"attempt-{job.attempt}"
+        self.pulse = Pulse(context.store, job, self.settings.job_heartbeat)
+        self.stage_out: StageOut | None = None
+
+    def run(self) -> None:
+        try:
+            self._prepare()
+            self._execute()
+        except Cancelled:
+            log.info("job %s attempt %s: stopped (cancelled or taken over)", self.job.id, self.job.attempt)
+            self._take_back()
+        except RapydoError as exc:
+            self._fail(exc.message)
+        except Exception as exc:  # the job fails with the reason; the worker goes on
+            log.exception("job %s failed in the runner", self.job.id)
+            self._fail(f"internal error in the runner: {type(exc).__name__}: {exc}")
+        finally:
+            self._clean_up()
+
+    # --- the parts ---------------------------------------------------------------------
+    def _prepare(self) -> None:
+        for earlier in self.job_dir.glob("attempt-*"):
+            shutil.rmtree(earlier, ignore_errors=True)
+        for part in ("inputs", "outputs", "tmp"):
+            (self.work / part).mkdir(parents=True, mode=0o700)
+        self.job_dir.chmod(0o700)
+        self.storage = self.context.storage_for(self.job)
+
+    def _execute(self) -> None:
+        order = stage_in(self.storage, json.loads(self.job.inputs), self.work / "inputs",
+                         self.settings.chunk_size, tick=self.pulse)
+        document = self.work / f"{self.job.workflow_name}.cwl"
+        document.write_text(self.job.workflow_cwl, encoding="utf-8")
+        (self.work / "job.json").write_text(json.dumps(order), encoding="utf-8")
+        summary = json.loads(self.job.workflow_summary)
+        tracker = StepTracker(steps=summary.get("steps") or [])
+        code = self._cwltool(document, tracker)
+        if code != 0:
+            return self._step_failed(tracker, code)
+        output = json.loads((self.work / "outputs.json").read_text(encoding="utf-8") or "{}")
+        output_steps = summary.get("output_steps") or {}
+        self.stage_out = StageOut(
+            self.storage, self.job.outputs_collection,
+            job_avus(self.job.id, f"{self.job.workflow_name}/{self.job.workflow_version}"),
+            lambda port: output_steps.get(port, self.job.workflow_name),
+            self.settings.chunk_size, tick=self.pulse)
+        results = self.stage_out.results(output)
+        if not self.context.store.finish(self.job, SUCCESSFUL, "successful", results=results):
+            raise Cancelled()
+
+    def _cwltool(self, document: Path, tracker: StepTracker) -> int:
+        argv = cwlrun.command(document, self.work / "job.json", self.work,
+                              containers=self._containers())
+        lines: queue.Queue[str | None] = queue.Queue()
+        with (self.work / "outputs.json").open("wb") as stdout, \
+                (self.job_dir / LOG_FILE).open("a", encoding="utf-8") as log_file:
+            log_file.write(f"--- attempt {self.job.attempt}\n")
+            process = cwlrun.start(argv, self.work, stdout, cwlrun.subprocess.PIPE)
+            reader = threading.Thread(target=_read_lines, args=(process.stderr, lines), daemon=True)
+            reader.start()
+            try:
+                self.pulse(process_group=process_identity(process.pid))
+                finished = False
+                while not finished:
+                    finished = self._drain(lines, tracker, log_file)
+                    self.pulse()
+                process.wait()
+            except BaseException:
+                cwlrun.kill_group(process.pid)
+                process.wait()
+                raise
+            finally:
+                reader.join(timeout=5)
+        for step in tracker.logs:
+            self.context.store.update_step(self.job, step, log=tracker.log_of(step))
+        return process.returncode
+
+    def _drain(self, lines: queue.Queue, tracker: StepTracker, log_file) -> bool:
+        """Apply the log lines that arrived (waiting up to CANCEL_POLL); True at the end."""
+        try:
+            line = lines.get(timeout=CANCEL_POLL)
+        except queue.Empty:
+            return False
+        while True:
+            if line is None:
+                return True
+            # The server's directories are no business of the job's readers.
+            line = line.replace(str(self.work), WORK_PLACEHOLDER)
+            log_file.write(line)
+            for event in tracker.feed(line):
+                self._apply(event, tracker)
+            try:
+                line = lines.get_nowait()
+            except queue.Empty:
+                log_file.flush()
+                return False
+
+    def _apply(self, event: cwlrun.StepEvent, tracker: StepTracker) -> None:
+        from backend.auth.models import utcnow
+
+        values = {}
+        if event.status == "running":
+            values.update(status="running", started=utcnow())
+        elif event.status:
+            values.update(status=event.status, finished=utcnow(), log=tracker.log_of(event.step))
+        if event.exit_code is not None:
+            values["exit_code"] = event.exit_code
+        if values:
+            self.context.store.update_step(self.job, event.step, **values)
+
+    def _step_failed(self, tracker: StepTracker, code: int) -> None:
+        steps = {step.name: step for step in self.context.store.steps(self.job.id)}
+        failed = next((step for step in steps.values() if step.status == FAILED), None)
+        if failed is None:
+            tail = "\n".join((self.job_dir / LOG_FILE).read_text(errors="replace").splitlines()[-cwlrun.STDERR_TAIL_LINES:])
+            self._fail(f"cwltool exited with code {code} before any step failed", stderr_tail=tail)
+            return
+        tail = tracker.stderr_tail(failed.name)
+        exit_text = f" with exit code {failed.exit_code}" if failed.exit_code is not None else ""
+        last = tail.splitlines()[-1] if tail else ""
+        self._fail(f"step {failed.name} failed{exit_text}" + (f": {last}" if last else ""),
+                   failed_step=failed.name, exit_code=failed.exit_code, stderr_tail=tail)
+
+    def _fail(self, message: str, **details) -> None:
+        self._take_back()
+        self.context.store.finish(self.job, FAILED, message, **details)
+
+    def _take_back(self) -> None:
+        if self.stage_out is not None:
+            self.stage_out.take_back()
+
+    def _containers(self) -> bool:
+        mode = self.settings.cwl_containers
+        return mode == "always" or (mode == "auto" and Path("/var/run/docker.sock").exists())
+
+    def _clean_up(self) -> None:
+        provenance = self.work / PROVENANCE_DIR
+        if provenance.is_dir():
+            kept = self.job_dir / PROVENANCE_DIR
+            shutil.rmtree(kept, ignore_errors=True)
+            provenance.replace(kept)
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+def _read_lines(stream, lines: queue.Queue) -> None:
+    for raw in iter(stream.readline, b""):
+        lines.put(raw.decode("utf-8", errors="replace"))
+    stream.close()
+    lines.put(None)

@@ -1,0 +1,80 @@
+"""Jobs as the API and the workers see them: submit (checked, then queued), read, dismiss,
+run one attempt, and find jobs whose worker was lost.
+
+Nothing is queued unless the whole request is acceptable: the workflow exists, every
+input exists and the user may read it, the outputs collection can be the job's.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from backend.errors import ServiceUnavailable
+from backend.settings import Settings
+from backend.storage.base import AVU, Storage
+from backend.workflows import requests, runner
+from backend.workflows.jobs import JobStore
+from backend.workflows.models import FINISHED, Job
+from backend.workflows.registry import Registry
+
+log = logging.getLogger(__name__)
+
+RUN_TASK = "rapydo.workflows.run_job"
+
+
+class JobService:
+    def __init__(self, store: JobStore, registry: Registry, settings: Settings):
+        self.store = store
+        self.registry = registry
+        self.settings = settings
+
+    # --- the API's side -------------------------------------------------------------------
+    def submit(self, storage: Storage, owner: str, name: str, version: str, inputs: dict,
+               outputs: str, *, sealed_credentials: str | None = None) -> Job:
+        workflow = self.registry.get(name, version)
+        summary = workflow.as_dict()
+        checked = requests.check_inputs(storage, summary.get("input_types") or {}, inputs,
+                                        summary.get("default_inputs"))
+        collection = requests.check_outputs(storage, outputs, self._unfinished)
+        steps = summary.get("steps") or [workflow.name]
+        job = self.store.create(owner, workflow, checked, collection, steps, sealed_credentials)
+        storage.metadata.set(collection, AVU(requests.JOB_ATTRIBUTE, job.id))
+        self.send(job.id)
+        return job
+
+    def _unfinished(self, job_id: str) -> bool:
+        try:
+            return self.store.get(job_id).status not in FINISHED
+        except Exception:
+            return False
+
+    def send(self, job_id: str) -> None:
+        from kombu.exceptions import OperationalError
+
+        from backend.tasks import celery_app
+
+        try:
+            celery_app().send_task(RUN_TASK, args=[job_id], retry=False)
+        except OperationalError:
+            # The job stays accepted; a worker's sweep for lost jobs does not find it
+            # (it never ran): say so, and let the client dismiss or retry.
+            self.store.finish_unqueued(job_id, "the task broker is unreachable: the job was not queued")
+            raise ServiceUnavailable("the task broker is unreachable: the job was not queued") from None
+
+    def get(self, job_id: str, user: str, is_admin: bool) -> Job:
+        self.reap([job_id])
+        return self.store.visible(job_id, user, is_admin)
+
+    def reap(self, job_ids: list[str] | None = None) -> None:
+        """Re-queue (or fail) jobs whose worker was lost."""
+        for job_id in self.store.reap_lost(job_ids):
+            log.warning("job %s lost its worker: queued again", job_id)
+            try:
+                self.send(job_id)
+            except ServiceUnavailable:
+                pass
+
+    # --- the worker's side ----------------------------------------------------------------
+    def run(self, job_id: str, storage_for) -> str:
+        context = runner.Context(settings=self.settings, store=self.store, storage_for=storage_for)
+        return runner.run(context, job_id)

@@ -1,0 +1,164 @@
+"""Moving a job's data between storage and its private work directory, streamed.
+
+Stage in: every input file is streamed out of storage into `inputs/`, its sha256 computed
+on the way and compared with the checksum storage holds; collections are walked. The
+job order handed to cwltool names the local copies.
+
+Stage out: every File (and Directory) of cwltool's output object is streamed into
+`<outputs>/<port>/<name>` with its sha256 (storage verifies it) and AVUs naming the job,
+the workflow, the step that made it and the port; results name the stored objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Callable
+
+from backend.errors import ChecksumMismatch
+from backend.storage import checksums, paths
+from backend.storage.base import AVU, COLLECTION, Storage
+from backend.workflows.requests import JOB_ATTRIBUTE, STORAGE_CLASSES
+
+LIST_PAGE = 1000
+
+
+def _nothing() -> None:
+    pass
+
+
+def stage_in(storage: Storage, inputs: dict, folder: Path, chunk_size: int,
+             tick: Callable[[], None] = _nothing) -> dict:
+    """The job order for cwltool: `inputs` with local paths in place of storage paths.
+    `tick` is called after every chunk (the runner's heartbeat)."""
+    counter = iter(range(1_000_000))
+
+    def local(value):
+        if isinstance(value, list):
+            return [local(item) for item in value]
+        if isinstance(value, dict) and value.get("class") in STORAGE_CLASSES and "path" in value:
+            target = folder / str(next(counter))
+            target.mkdir(parents=True)
+            if value["class"] == "Directory":
+                return {"class": "Directory", "path": str(_fetch_collection(
+                    storage, value["path"], target / paths.name(value["path"]), chunk_size, tick))}
+            return {"class": "File", "path": str(_fetch(storage, value["path"],
+                                                        target / paths.name(value["path"]),
+                                                        chunk_size, tick))}
+        if isinstance(value, dict):
+            return {key: local(item) for key, item in value.items()}
+        return value
+
+    return {name: local(value) for name, value in inputs.items()}
+
+
+def _fetch(storage: Storage, path: str, target: Path, chunk_size: int, tick) -> Path:
+    expected = storage.stat(path).checksum
+    digest = hashlib.sha256()
+    with target.open("wb") as out:
+        for chunk in storage.read_in_streaming(path, chunk_size=chunk_size):
+            digest.update(chunk)
+            out.write(chunk)
+            tick()
+    if expected and checksums.parse(expected) != digest.digest():
+        raise ChecksumMismatch(f"{path} does not match its stored checksum: it changed while "
+                               "being read, or its replica is damaged")
+    return target
+
+
+def _fetch_collection(storage: Storage, path: str, target: Path, chunk_size: int, tick) -> Path:
+    target.mkdir()
+    after = None
+    while True:
+        page = storage.list(path, limit=LIST_PAGE, after=after)
+        for info in page.items:
+            if info.type == COLLECTION:
+                _fetch_collection(storage, info.path, target / info.name, chunk_size, tick)
+            else:
+                _fetch(storage, info.path, target / info.name, chunk_size, tick)
+        if not page.has_more or not page.items:
+            return target
+        after = page.items[-1].name
+
+
+class StageOut:
+    """Uploads a job's outputs; remembers what it stored, so a failure can take it back."""
+
+    def __init__(self, storage: Storage, collection: str, avus: dict[str, str],
+                 step_of: Callable[[str], str], chunk_size: int,
+                 tick: Callable[[], None] = _nothing):
+        self.storage = storage
+        self.collection = collection
+        self.avus = avus  # job, workflow: the same on every output
+        self.step_of = step_of  # output port -> the step that produced it
+        self.chunk_size = chunk_size
+        self.tick = tick
+        self.stored: list[str] = []
+
+    def results(self, output: dict) -> dict:
+        """Upload every file of cwltool's output object; return it with storage paths."""
+        return {port: self._value(port, value, paths.join(self.collection, port))
+                for port, value in sorted(output.items())}
+
+    def _value(self, port: str, value, collection: str):
+        if isinstance(value, list):
+            return [self._value(port, item, collection) for item in value]
+        if isinstance(value, dict) and value.get("class") == "File":
+            stored = self._file(port, value, collection)
+            for secondary in value.get("secondaryFiles") or []:
+                self._value(port, secondary, collection)
+            return stored
+        if isinstance(value, dict) and value.get("class") == "Directory":
+            return self._directory(port, Path(value["path"]), paths.join(collection, value["basename"]))
+        return {"value": value}
+
+    def _file(self, port: str, value: dict, collection: str) -> dict:
+        return self._upload(port, Path(value["path"]), paths.join(collection, value["basename"]))
+
+    def _directory(self, port: str, local: Path, collection: str) -> dict:
+        self.storage.mkdir(collection, parents=True)
+        listing = []
+        for root, folders, files in os.walk(local):
+            folders.sort()
+            relative = Path(root).relative_to(local)
+            for name in sorted(files):
+                target = collection
+                for part in (*relative.parts, name):
+                    target = paths.join(target, part)
+                listing.append(self._upload(port, Path(root) / name, target))
+        return {"class": "Directory", "path": collection, "listing": listing}
+
+    def _upload(self, port: str, local: Path, path: str) -> dict:
+        digest = hashlib.sha256()
+
+        def chunks(stream):
+            for chunk in iter(lambda: stream.read(self.chunk_size), b""):
+                digest.update(chunk)
+                self.tick()
+                yield chunk
+
+        # Force: the outputs collection is this job's (a re-run overwrites its own earlier try).
+        with local.open("rb") as stream:
+            info = self.storage.write_in_streaming(path, chunks(stream), force=True, parents=True,
+                                                   size=local.stat().st_size)
+        self.stored.append(info.path)
+        if checksums.parse(info.checksum) != digest.digest():
+            raise ChecksumMismatch(f"{info.path}: the stored checksum differs from the bytes sent")
+        avus = {**self.avus, "rapydo.step": self.step_of(port), "rapydo.output": port}
+        for attribute, value in avus.items():
+            self.storage.metadata.set(info.path, AVU(attribute, value))
+        return {"class": "File", "path": info.path, "size": info.size, "checksum": info.checksum}
+
+    def take_back(self) -> None:
+        """Remove what was stored (a job that did not end successful presents no outputs)."""
+        for path in reversed(self.stored):
+            try:
+                self.storage.remove(path)
+            except Exception:  # best effort: the job's state says what happened
+                pass
+        self.stored.clear()
+
+
+def job_avus(job_id: str, workflow: str) -> dict[str, str]:
+    return {JOB_ATTRIBUTE: job_id, "rapydo.workflow": workflow}

@@ -1,0 +1,60 @@
+"""The workflow runner as a Celery task, and each worker's sweep for jobs whose worker was lost.
+
+The task is acknowledged late (a worker killed mid-job leaves the message to be delivered
+again) and idempotent: it runs only when the job's state says it is its turn
+(JobStore.claim). A redelivered task that finds another live attempt running waits and
+looks again; one that finds the job finished does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from celery.signals import worker_ready
+
+from backend.settings import current_settings
+from backend.tasks import task
+from backend.workflows import jobs
+from backend.workflows.runner import BUSY
+from backend.workflows.service import RUN_TASK
+
+log = logging.getLogger(__name__)
+
+
+def _storage_for(job):
+    from backend.auth import auth_service
+    from backend.storage import storage_backend
+
+    backend = storage_backend()
+    fields = auth_service().unseal(job.sealed_credentials) if job.sealed_credentials else None
+    return backend.session(job.owner, credentials=backend.credentials_from(fields))
+
+
+@task(name=RUN_TASK, bind=True, acks_late=True, max_retries=None)
+def run_job(self, job_id: str) -> str:
+    outcome = jobs().run(job_id, storage_for=_storage_for)
+    if outcome == BUSY:
+        # Another attempt holds the job and is alive: look again once it could be lost.
+        raise self.retry(countdown=max(1.0, current_settings().job_lost_after / 2))
+    return outcome
+
+
+@worker_ready.connect
+def _start_sweeping(sender=None, **_):
+    app = getattr(getattr(sender, "app", None), "flask_app", None)
+    if app is None:
+        return
+    interval = max(1.0, app.extensions["rapydo.settings"].job_heartbeat)
+
+    def sweep() -> None:
+        while True:
+            try:
+                with app.app_context():
+                    jobs().reap()
+            except Exception:  # the sweep must outlive a database that is down for a while
+                log.exception("sweeping for lost jobs failed")
+            stop.wait(interval)
+
+    stop = threading.Event()
+    threading.Thread(target=sweep, name="lost-job-sweeper", daemon=True).start()
