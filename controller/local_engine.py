@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import shutil
 import subprocess
@@ -247,6 +248,10 @@ class LocalEngine:
                       pids=tuple(proc.pid for proc in tree), health=health.check(self.url),
                       worker=worker)
 
+    def start_worker(self, progress: Callable[[], None] | None = None) -> int:
+        """(Re)start the Celery worker alone, e.g. after it died; replaces a stale one. Its pid."""
+        return self._start_worker(progress).pid
+
     def worker_status(self) -> WorkerStatus:
         proc = self._worker_process()
         if proc is None:
@@ -291,8 +296,11 @@ class LocalEngine:
     def worker_command(self) -> list[str]:
         # No gossip, mingle or heartbeat: one worker per deployment, nothing to sync with
         # (and no broadcast queues left behind in the embedded transport's folders).
+        # A node name of this deployment's own: two deployments of one host sharing a broker
+        # would otherwise both be celery@<host> and fight over its control queue.
+        node = "rapydo-" + hashlib.sha256(str(self.data_dir).encode()).hexdigest()[:10] + "@%h"
         return [str(self.celery), "-A", WORKER_APP, "worker", "--loglevel=INFO", "--concurrency=1",
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
+                "--hostname", node, "--without-gossip", "--without-mingle", "--without-heartbeat",
                 *self.worker_args]
 
     def worker_environment(self) -> dict[str, str]:

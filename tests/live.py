@@ -9,6 +9,7 @@ module directly.
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import time
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Iterator
 
 import psutil
+import pytest
 import requests
 
 from controller import processes
@@ -27,6 +29,21 @@ ADMIN_USER = "admin"
 ADMIN_PASSWORD = "Live-API-admin-2024!correct-horse"
 LOGIN_PATH = "/auth/login"
 BIND_ATTEMPTS = 3
+
+
+RABBITMQ = ("127.0.0.1", 5672)
+RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
+
+
+def rabbitmq_url() -> str:
+    """The local RabbitMQ's URL; skips the test when it is unreachable, fails it in CI."""
+    try:
+        socket.create_connection(RABBITMQ, timeout=2).close()
+    except OSError:
+        if os.environ.get("CI"):
+            pytest.fail(f"RabbitMQ is not reachable at {RABBITMQ[0]}:{RABBITMQ[1]} (CI is set)")
+        pytest.skip("RabbitMQ is not reachable at 127.0.0.1:5672")
+    return RABBITMQ_URL
 
 
 def free_port() -> int:

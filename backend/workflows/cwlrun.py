@@ -29,12 +29,19 @@ COMPLETED = re.compile(r"completed (\w+)")
 INSTANCE = re.compile(r"^(.*)_(\d+)$")
 OTHER_LOG = re.compile(r"^(?:INFO|WARNING|ERROR|DEBUG)\s")
 PR_SET_PDEATHSIG = 1
+# In the environment of cwltool and of every process it starts.
+JOB_MARKER = "RAPYDO_JOB"
 STDERR_TAIL_LINES = 20
 STEP_LOG_LIMIT = 64 * 1024
 
 
+# cwltool's own entry point: `python -m cwltool` exits 0 even when the workflow failed.
+CWLTOOL = [sys.executable, "-c", "import sys, cwltool.main; sys.exit(cwltool.main.run())"]
+
+
 def command(workflow: Path, job_order: Path, work: Path, *, containers: bool) -> list[str]:
-    return [sys.executable, "-m", "cwltool", "--disable-color", "--relax-path-checks",
+    return [*CWLTOOL, "--disable-color", "--relax-path-checks",
+            "--preserve-environment", JOB_MARKER,  # tools get a clean environment but this
             "--provenance", str(work / "provenance"),
             "--outdir", str(work / "outputs"),
             "--tmpdir-prefix", str(work / "tmp") + "/",
@@ -48,10 +55,11 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def start(argv: list[str], cwd: Path, stdout, stderr) -> subprocess.Popen:
+def start(argv: list[str], cwd: Path, stdout, stderr, job_id: str) -> subprocess.Popen:
     environment = {name: value for name, value in os.environ.items()
                    if name in ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER")}
     environment["TMPDIR"] = str(cwd / "tmp")
+    environment[JOB_MARKER] = job_id  # inherited by every tool: see kill_leftovers
     return subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
                             env=environment, start_new_session=True,
                             preexec_fn=_die_with_parent, close_fds=True)
@@ -76,6 +84,22 @@ def kill_group(pgid: int, grace: float = 2.0) -> None:
         os.killpg(pgid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+def kill_leftovers(job_id: str) -> int:
+    """SIGKILL every process of this host still running for `job_id` (what a lost attempt
+    left: cwltool dies with its worker, the tools it started do not). How many there were."""
+    import psutil
+
+    killed = 0
+    for process in psutil.process_iter():
+        try:
+            if process.pid != os.getpid() and process.environ().get(JOB_MARKER) == job_id:
+                process.kill()
+                killed += 1
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    return killed
 
 
 @dataclass

@@ -63,8 +63,8 @@ class Claim:
     """The outcome of trying to start an attempt."""
 
     job: Job | None = None  # claimed: run this attempt
-    # The process group of the attempt before (a lost worker's cwltool may still run).
-    previous_group: str | None = None
+    # An earlier attempt ran (and lost its worker): what it started may still run.
+    rerun: bool = False
     busy: bool = False  # another live attempt holds it: try again later
     reason: str = ""  # neither: nothing to run (finished, dismissed, or failed just now)
 
@@ -169,18 +169,18 @@ class JobStore:
                 return Claim(busy=True)
             if job.status == RUNNING and job.attempt >= self.max_attempts:
                 self._fail_lost(session, job, now)
-                return Claim(reason="lost too often")
-            previous_group = job.process_group
+                return Claim(reason="lost too often", rerun=True)
+            rerun = job.attempt > 0
             job.status, job.message = RUNNING, "running"
             job.attempt += 1
-            job.worker, job.process_group = worker, None
+            job.worker = worker
             job.heartbeat = job.updated = now
             job.started = job.started or now
             # A re-run starts over: every step waits again.
             session.execute(update(JobStep).where(JobStep.job_id == job_id).values(
                 status=WAITING, started=None, finished=None, exit_code=None, log=""))
             session.flush()
-        return Claim(job=self.get(job_id), previous_group=previous_group)
+        return Claim(job=self.get(job_id), rerun=rerun)
 
     def _lost(self, job: Job, now: datetime) -> bool:
         return (job.heartbeat is None or job.heartbeat < now - self.lost_after
@@ -239,9 +239,9 @@ class JobStore:
                                         finished=now))
         return changed == 1
 
-    def reap_lost(self, job_ids: list[str] | None = None) -> list[str]:
+    def reap_lost(self, job_ids: list[str] | None = None) -> list[tuple[str, bool]]:
         """Jobs whose worker was lost: failed when out of attempts, otherwise put back in
-        the queue (status accepted). Returns the ids to send to the workers again."""
+        the queue (status accepted). Returns (id, whether to send it to the workers again)."""
         now = utcnow()
         stale = and_(Job.status == RUNNING, or_(Job.heartbeat.is_(None),
                                                 Job.heartbeat < now - self.lost_after))
@@ -253,9 +253,10 @@ class JobStore:
             for job in session.scalars(query.with_for_update()):
                 if job.attempt >= self.max_attempts:
                     self._fail_lost(session, job, now)
+                    requeue.append((job.id, False))
                     continue
                 job.status, job.updated = ACCEPTED, now
                 job.message = (f"queued again: its worker stopped sending heartbeats at "
                                f"{job.heartbeat.isoformat() if job.heartbeat else 'start'}")
-                requeue.append(job.id)
+                requeue.append((job.id, True))
         return requeue

@@ -78,9 +78,8 @@ class Job(Base):
     # The running attempt's last sign of life; attempts so far (a lost worker's job re-runs).
     heartbeat: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     attempt: Mapped[int] = mapped_column(Integer, default=0)
-    # "host:pid:start time" of the process running the attempt, and of cwltool's process group.
+    # "host:pid:start time" of the process running the attempt.
     worker: Mapped[str | None] = mapped_column(String(255), default=None)
-    process_group: Mapped[str | None] = mapped_column(String(255), default=None)
     # JSON: the request's inputs (storage paths and literals), as checked at submission.
     inputs: Mapped[str] = mapped_column(Text)
     outputs_collection: Mapped[str] = mapped_column(String(1024))

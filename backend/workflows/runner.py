@@ -27,7 +27,7 @@ from backend.errors import RapydoError
 from backend.settings import Settings
 from backend.workflows import cwlrun
 from backend.workflows.cwlrun import StepTracker
-from backend.workflows.jobs import JobStore, local_process, process_identity
+from backend.workflows.jobs import JobStore, process_identity
 from backend.workflows.models import FAILED, SUCCESSFUL, Job
 from backend.workflows.staging import StageOut, job_avus, stage_in
 
@@ -75,12 +75,11 @@ def run(context: Context, job_id: str) -> str:
     claim = context.store.claim(job_id, process_identity())
     if claim.busy:
         return BUSY
+    if claim.rerun:  # what a lost attempt started on this host may have outlived its worker
+        cwlrun.kill_leftovers(job_id)
     if claim.job is None:
         log.info("job %s: nothing to run (%s)", job_id, claim.reason)
         return DONE
-    leftover = local_process(claim.previous_group)
-    if leftover is not None:  # the lost attempt's cwltool, if it outlived its worker
-        cwlrun.kill_group(leftover.pid)
     Attempt(context, claim.job).run()
     return DONE
 
@@ -147,11 +146,10 @@ class Attempt:
         with (self.work / "outputs.json").open("wb") as stdout, \
                 (self.job_dir / LOG_FILE).open("a", encoding="utf-8") as log_file:
             log_file.write(f"--- attempt {self.job.attempt}\n")
-            process = cwlrun.start(argv, self.work, stdout, cwlrun.subprocess.PIPE)
+            process = cwlrun.start(argv, self.work, stdout, cwlrun.subprocess.PIPE, self.job.id)
             reader = threading.Thread(target=_read_lines, args=(process.stderr, lines), daemon=True)
             reader.start()
             try:
-                self.pulse(process_group=process_identity(process.pid))
                 finished = False
                 while not finished:
                     finished = self._drain(lines, tracker, log_file)

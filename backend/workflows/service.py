@@ -12,7 +12,7 @@ import logging
 from backend.errors import ServiceUnavailable
 from backend.settings import Settings
 from backend.storage.base import AVU, Storage
-from backend.workflows import requests, runner
+from backend.workflows import cwlrun, requests, runner
 from backend.workflows.jobs import JobStore
 from backend.workflows.models import FINISHED, Job
 from backend.workflows.registry import Registry
@@ -66,8 +66,13 @@ class JobService:
         return self.store.visible(job_id, user, is_admin)
 
     def reap(self, job_ids: list[str] | None = None) -> None:
-        """Re-queue (or fail) jobs whose worker was lost."""
-        for job_id in self.store.reap_lost(job_ids):
+        """Re-queue (or fail) jobs whose worker was lost; stop what their lost attempt left
+        running on this host (cwltool dies with its worker, the tools it started may not)."""
+        for job_id, again in self.store.reap_lost(job_ids):
+            cwlrun.kill_leftovers(job_id)
+            if not again:
+                log.warning("job %s lost its worker too often: failed", job_id)
+                continue
             log.warning("job %s lost its worker: queued again", job_id)
             try:
                 self.send(job_id)

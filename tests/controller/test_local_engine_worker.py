@@ -6,7 +6,6 @@ skipped when unreachable, except in CI where it fails).
 """
 
 import os
-import socket
 import subprocess
 import sys
 
@@ -16,21 +15,8 @@ import requests
 
 from controller import processes
 from controller.local_engine import LocalEngine
-from tests.live import ADMIN_PASSWORD, ADMIN_USER, ROOT, free_port, live_environment, running_api
-
-RABBITMQ = ("127.0.0.1", 5672)
-RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
-
-
-def rabbitmq_url() -> str:
-    try:
-        socket.create_connection(RABBITMQ, timeout=2).close()
-    except OSError:
-        if os.environ.get("CI"):
-            pytest.fail(f"RabbitMQ is not reachable at {RABBITMQ[0]}:{RABBITMQ[1]} (CI is set)")
-        pytest.skip("RabbitMQ is not reachable at 127.0.0.1:5672")
-    return RABBITMQ_URL
-
+from tests.live import (ADMIN_PASSWORD, ADMIN_USER, ROOT, free_port, live_environment, rabbitmq_url,
+                        running_api)
 
 def _alive(pid: int) -> bool:
     try:
