@@ -121,6 +121,7 @@ class StepTracker:
     current: str | None = None
     logs: dict[str, list[str]] = field(default_factory=dict)
     started: set[str] = field(default_factory=set)
+    ended: set[str] = field(default_factory=set)
 
     def step_of(self, name: str) -> str:
         name = name.strip()
@@ -157,12 +158,18 @@ class StepTracker:
         if exited:
             yield StepEvent(step, exit_code=int(exited.group(1)))
         completed = COMPLETED.match(rest)
-        if completed and (kind == "step" or not self.steps):
+        if completed is None:
+            return
+        success = completed.group(1) == "success"
+        if kind == "step" or not self.steps:  # the step (or the single tool) is done
             self.current = None
-            success = completed.group(1) == "success"
+            if step in self.ended:
+                return
+            self.ended.add(step)
             yield StepEvent(step, status="successful" if success else "failed",
                             exit_code=0 if success else None)
-        elif completed and kind == "job" and completed.group(1) != "success":
+        elif not success and step not in self.ended:  # one failed instance fails its step
+            self.ended.add(step)
             yield StepEvent(step, status="failed")
 
     def _log(self, step: str, line: str) -> Iterator[StepEvent]:

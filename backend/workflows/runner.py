@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from backend.auth.models import utcnow
 from backend.errors import RapydoError
 from backend.settings import Settings
 from backend.workflows import cwlrun
@@ -186,8 +187,6 @@ class Attempt:
                 return False
 
     def _apply(self, event: cwlrun.StepEvent, tracker: StepTracker) -> None:
-        from backend.auth.models import utcnow
-
         values = {}
         if event.status == "running":
             values.update(status="running", started=utcnow())

@@ -31,7 +31,8 @@ def _storage_for(job):
     return backend.session(job.owner, credentials=backend.credentials_from(fields))
 
 
-@task(name=RUN_TASK, bind=True, acks_late=True, max_retries=None)
+# The job's state lives in the jobs table: nothing for Celery's result backend to keep.
+@task(name=RUN_TASK, bind=True, acks_late=True, max_retries=None, ignore_result=True)
 def run_job(self, job_id: str) -> str:
     outcome = jobs().run(job_id, storage_for=_storage_for)
     if outcome == BUSY:

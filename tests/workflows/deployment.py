@@ -137,9 +137,12 @@ def sha2(content: bytes) -> str:
 
 
 @contextlib.contextmanager
-def jobs_deployment(data_dir: Path, backend: str = "local", **env) -> Iterator[JobsClient]:
-    settings = {"CELERY_BROKER_URL": rabbitmq_url(), "CELERY_QUEUE": f"test-{uuid.uuid4().hex}",
-                **JOB_SETTINGS, **env}
+def jobs_deployment(data_dir: Path, backend: str = "local", *, broker: str = "rabbitmq",
+                    **env) -> Iterator[JobsClient]:
+    """`broker="embedded"`: the local engine's default transport (files in DATA_DIR) instead."""
+    settings = {"CELERY_QUEUE": f"test-{uuid.uuid4().hex}", **JOB_SETTINGS, **env}
+    if broker == "rabbitmq":
+        settings["CELERY_BROKER_URL"] = rabbitmq_url()
     if backend == "local":
         with running_api(data_dir, worker=True, **settings) as live:
             yield JobsClient(live)

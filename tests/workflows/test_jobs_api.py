@@ -14,6 +14,7 @@ from datetime import datetime
 
 import pytest
 
+from tests.api.deployments import PASSWORD
 from tests.workflows.deployment import example, jobs_deployment, sha2
 
 TEXT = b"the quick brown fox\njumps over the lazy dog\n"
@@ -223,3 +224,40 @@ def test_dismissing_a_finished_job_keeps_its_outputs_in_storage(local):
     assert dismissed.json()["finished"] == job["finished"]
     assert alice.get(api.url(f"/api/jobs/{job['id']}/results")).status_code == 404
     assert api.download(alice, f"{outputs}/counted/count.txt").strip() == b"9"
+
+
+def test_jobs_run_on_the_embedded_transport_of_the_default_deployment(tmp_path):
+    """`rapydo start` with nothing configured: the worker takes jobs from files in DATA_DIR."""
+    with jobs_deployment(tmp_path / "data", broker="embedded") as api:
+        alice = api.user("alice")
+        source = api.unique("alice", "in") + "/fox.txt"
+        api.upload(alice, source, TEXT)
+        workflow = api.register(alice, example("two-step-text"))
+        outputs = api.unique("alice", "out")
+        job = api.wait(alice, api.submit(alice, workflow, {"text": {"href": source}},
+                                         outputs).json()["id"])
+
+        assert job["status"] == "successful", job
+        assert api.download(alice, f"{outputs}/counted/count.txt").strip() == b"9"
+        assert "filesystem" in api.live.engine.worker_log_file.read_text()
+
+
+def test_in_irods_user_mode_the_worker_acts_with_the_users_own_credentials(tmp_path):
+    """The token's sealed iRODS credentials travel (sealed again) with the job to the worker."""
+    with jobs_deployment(tmp_path / "data", "irods", IRODS_SESSION_MODE="user") as api:
+        login = api.live.session().post(api.url("/auth/irods"), json={
+            "username": "alice", "password": PASSWORD, "scheme": "native"})
+        assert login.status_code == 200, login.text
+        alice = api.live.session(login.json()["token"])
+        source = api.unique("alice", "in") + "/fox.txt"
+        api.upload(alice, source, TEXT)
+        workflow = api.register(alice, example("two-step-text"))
+        outputs = api.unique("alice", "out")
+        job = api.wait(alice, api.submit(alice, workflow, {"text": {"href": source}},
+                                         outputs).json()["id"])
+
+        assert job["status"] == "successful", job
+        stored = alice.get(api.url("/api/data" + outputs + "/counted/count.txt"),
+                           params={"stat": "true"}).json()
+        assert stored["owner"] == "alice"
+        assert PASSWORD not in api.live.engine.worker_log_file.read_text()
