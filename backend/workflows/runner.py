@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 CANCEL_POLL = 0.5
 LOG_FILE = "cwltool.log"
 PROVENANCE_DIR = "provenance"
+RESEARCH_OBJECT_RECORDS = ("metadata", "workflow")
 BUSY, DONE = "busy", "done"
 WORK_PLACEHOLDER = "<work>"
 
@@ -223,11 +224,18 @@ class Attempt:
         return mode == "always" or (mode == "auto" and Path("/var/run/docker.sock").exists())
 
     def _clean_up(self) -> None:
-        provenance = self.work / PROVENANCE_DIR
-        if provenance.is_dir():
-            kept = self.job_dir / PROVENANCE_DIR
+        """Remove the work directory, keeping of cwltool's research object only its records
+        (metadata/: PROV documents and logs; workflow/: the packed workflow, job and output
+        objects). Its data/ folder holds a copy of every input and output: those live in
+        storage, a second copy per job would fill the disk."""
+        research_object = self.work / PROVENANCE_DIR
+        kept = self.job_dir / PROVENANCE_DIR
+        if research_object.is_dir():
             shutil.rmtree(kept, ignore_errors=True)
-            provenance.replace(kept)
+            kept.mkdir()
+            for part in RESEARCH_OBJECT_RECORDS:
+                if (research_object / part).is_dir():
+                    (research_object / part).replace(kept / part)
         shutil.rmtree(self.work, ignore_errors=True)
 
 

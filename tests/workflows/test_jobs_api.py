@@ -72,6 +72,11 @@ def test_a_two_step_workflow_ends_successful_with_its_outputs_in_storage(deploym
     assert avus == {"rapydo.job": job["id"], "rapydo.workflow": workflow,
                     "rapydo.step": "count", "rapydo.output": "counted"}
     assert job["inputs"]["text"]["checksum"] == sha2(TEXT)
+    # The work directory is gone; cwltool's provenance records stay, without copies of the data.
+    kept = api.live.data_dir / "jobs" / job["id"]
+    assert sorted(path.name for path in kept.iterdir()) == ["cwltool.log", "provenance"]
+    assert (kept / "provenance/metadata/provenance/primary.cwlprov.json").is_file()
+    assert not (kept / "provenance" / "data").exists()
 
 
 def test_a_failing_step_is_named_with_its_exit_code_and_stderr_and_leaves_no_output(deployment):
