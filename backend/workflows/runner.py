@@ -30,7 +30,7 @@ from backend.workflows import cwlrun
 from backend.workflows.cwlrun import StepTracker
 from backend.workflows.jobs import JobStore, process_identity
 from backend.workflows.models import FAILED, SUCCESSFUL, Job
-from backend.workflows.staging import StageOut, job_avus, stage_in
+from backend.workflows.staging import StageIn, StageOut, job_avus
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +46,19 @@ class Cancelled(Exception):
     """The attempt is no longer the job's: cancelled, or handed to another worker."""
 
 
+def _no_record(attempt: "Attempt") -> None:
+    pass
+
+
 @dataclass
 class Context:
     settings: Settings
     store: JobStore
     storage_for: callable  # Job -> the owner's storage session
+    # Called once the attempt ended the job (successful or failed), before the work
+    # directory goes: the provenance capture (it reads Attempt.staged_in, .stored_out,
+    # .research_object and the job's final record).
+    on_finished: callable = _no_record
 
 
 class Pulse:
@@ -94,6 +102,7 @@ class Attempt:
         self.work = self.job_dir / f"attempt-{job.attempt}"
         self.pulse = Pulse(context.store, job, self.settings.job_heartbeat)
         self.stage_out: StageOut | None = None
+        self.stage_in: StageIn | None = None
 
     def run(self) -> None:
         try:
@@ -120,8 +129,9 @@ class Attempt:
         self.storage = self.context.storage_for(self.job)
 
     def _execute(self) -> None:
-        order = stage_in(self.storage, json.loads(self.job.inputs), self.work / "inputs",
-                         self.settings.chunk_size, tick=self.pulse)
+        self.stage_in = StageIn(self.storage, self.work / "inputs", self.settings.chunk_size,
+                                tick=self.pulse)
+        order = self.stage_in.job_order(json.loads(self.job.inputs))
         document = self.work / f"{self.job.workflow_name}.cwl"
         document.write_text(self.job.workflow_cwl, encoding="utf-8")
         (self.work / "job.json").write_text(json.dumps(order), encoding="utf-8")
@@ -140,6 +150,7 @@ class Attempt:
         results = self.stage_out.results(output)
         if not self.context.store.finish(self.job, SUCCESSFUL, "successful", results=results):
             raise Cancelled()
+        self._finished()
 
     def _cwltool(self, document: Path, tracker: StepTracker) -> int:
         argv = cwlrun.command(document, self.work / "job.json", self.work,
@@ -213,7 +224,27 @@ class Attempt:
 
     def _fail(self, message: str, **details) -> None:
         self._take_back()
-        self.context.store.finish(self.job, FAILED, message, **details)
+        if self.context.store.finish(self.job, FAILED, message, **details):
+            self._finished()
+
+    def _finished(self) -> None:
+        try:
+            self.context.on_finished(self)
+        except Exception:  # the job's outcome stands; a capture that failed is a bug to log
+            log.exception("job %s: recording its provenance failed", self.job.id)
+
+    # What the provenance capture reads.
+    @property
+    def staged_in(self) -> list:
+        return self.stage_in.staged if self.stage_in else []
+
+    @property
+    def stored_out(self) -> list:
+        return self.stage_out.stored if self.stage_out else []
+
+    @property
+    def research_object(self) -> Path:
+        return self.work / PROVENANCE_DIR
 
     def _take_back(self) -> None:
         if self.stage_out is not None:

@@ -1,8 +1,9 @@
 """Moving a job's data between storage and its private work directory, streamed.
 
 Stage in: every input file is streamed out of storage into `inputs/`, its sha256 computed
-on the way and compared with the checksum storage holds; collections are walked. The
-job order handed to cwltool names the local copies.
+on the way and compared with the checksum storage holds (and its sha1, the name cwltool's
+provenance gives the data); collections are walked. The job order handed to cwltool
+names the local copies.
 
 Stage out: every File (and Directory) of cwltool's output object is streamed into
 `<outputs>/<port>/<name>` with its sha256 (storage verifies it) and AVUs naming the job,
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -28,58 +30,78 @@ def _nothing() -> None:
     pass
 
 
-def stage_in(storage: Storage, inputs: dict, folder: Path, chunk_size: int,
-             tick: Callable[[], None] = _nothing) -> dict:
-    """The job order for cwltool: `inputs` with local paths in place of storage paths.
-    `tick` is called after every chunk (the runner's heartbeat)."""
-    counter = iter(range(1_000_000))
+@dataclass(frozen=True)
+class Staged:
+    """One file that crossed between storage and the work directory. `sha1` is the digest
+    cwltool's provenance names data by (its `data:<sha1>` entities)."""
 
-    def local(value):
+    path: str  # in storage
+    size: int
+    checksum: str  # sha2:<base64 sha256>, as storage holds it
+    sha1: str
+    port: str
+    step: str | None = None  # outputs: the step that made it
+
+
+class StageIn:
+    """Streams a job's inputs out of storage; `staged` lists every file it fetched."""
+
+    def __init__(self, storage: Storage, folder: Path, chunk_size: int,
+                 tick: Callable[[], None] = _nothing):
+        self.storage, self.folder, self.chunk_size, self.tick = storage, folder, chunk_size, tick
+        self.staged: list[Staged] = []
+        self._counter = 0
+
+    def job_order(self, inputs: dict) -> dict:
+        """The job order for cwltool: `inputs` with local paths in place of storage paths.
+        `tick` is called after every chunk (the runner's heartbeat)."""
+        return {port: self._local(port, value) for port, value in inputs.items()}
+
+    def _local(self, port: str, value):
         if isinstance(value, list):
-            return [local(item) for item in value]
+            return [self._local(port, item) for item in value]
         if isinstance(value, dict) and value.get("class") in STORAGE_CLASSES and "path" in value:
-            target = folder / str(next(counter))
+            self._counter += 1
+            target = self.folder / str(self._counter)
             target.mkdir(parents=True)
+            target = target / paths.name(value["path"])
             if value["class"] == "Directory":
-                return {"class": "Directory", "path": str(_fetch_collection(
-                    storage, value["path"], target / paths.name(value["path"]), chunk_size, tick))}
-            return {"class": "File", "path": str(_fetch(storage, value["path"],
-                                                        target / paths.name(value["path"]),
-                                                        chunk_size, tick))}
+                return {"class": "Directory", "path": str(self._collection(port, value["path"], target))}
+            return {"class": "File", "path": str(self._fetch(port, value["path"], target))}
         if isinstance(value, dict):
-            return {key: local(item) for key, item in value.items()}
+            return {key: self._local(port, item) for key, item in value.items()}
         return value
 
-    return {name: local(value) for name, value in inputs.items()}
+    def _fetch(self, port: str, path: str, target: Path) -> Path:
+        expected = self.storage.stat(path).checksum
+        sha256, sha1, size = hashlib.sha256(), hashlib.sha1(), 0
+        with target.open("wb") as out:
+            for chunk in self.storage.read_in_streaming(path, chunk_size=self.chunk_size):
+                sha256.update(chunk)
+                sha1.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+                self.tick()
+        if expected and checksums.parse(expected) != sha256.digest():
+            raise ChecksumMismatch(f"{path} does not match its stored checksum: it changed while "
+                                   "being read, or its replica is damaged")
+        self.staged.append(Staged(path, size, checksums.format_sha256(sha256.digest()),
+                                  sha1.hexdigest(), port))
+        return target
 
-
-def _fetch(storage: Storage, path: str, target: Path, chunk_size: int, tick) -> Path:
-    expected = storage.stat(path).checksum
-    digest = hashlib.sha256()
-    with target.open("wb") as out:
-        for chunk in storage.read_in_streaming(path, chunk_size=chunk_size):
-            digest.update(chunk)
-            out.write(chunk)
-            tick()
-    if expected and checksums.parse(expected) != digest.digest():
-        raise ChecksumMismatch(f"{path} does not match its stored checksum: it changed while "
-                               "being read, or its replica is damaged")
-    return target
-
-
-def _fetch_collection(storage: Storage, path: str, target: Path, chunk_size: int, tick) -> Path:
-    target.mkdir()
-    after = None
-    while True:
-        page = storage.list(path, limit=LIST_PAGE, after=after)
-        for info in page.items:
-            if info.type == COLLECTION:
-                _fetch_collection(storage, info.path, target / info.name, chunk_size, tick)
-            else:
-                _fetch(storage, info.path, target / info.name, chunk_size, tick)
-        if not page.has_more or not page.items:
-            return target
-        after = page.items[-1].name
+    def _collection(self, port: str, path: str, target: Path) -> Path:
+        target.mkdir()
+        after = None
+        while True:
+            page = self.storage.list(path, limit=LIST_PAGE, after=after)
+            for info in page.items:
+                if info.type == COLLECTION:
+                    self._collection(port, info.path, target / info.name)
+                else:
+                    self._fetch(port, info.path, target / info.name)
+            if not page.has_more or not page.items:
+                return target
+            after = page.items[-1].name
 
 
 class StageOut:
@@ -94,7 +116,7 @@ class StageOut:
         self.step_of = step_of  # output port -> the step that produced it
         self.chunk_size = chunk_size
         self.tick = tick
-        self.stored: list[str] = []
+        self.stored: list[Staged] = []
 
     def results(self, output: dict) -> dict:
         """Upload every file of cwltool's output object; return it with storage paths."""
@@ -130,11 +152,12 @@ class StageOut:
         return {"class": "Directory", "path": collection, "listing": listing}
 
     def _upload(self, port: str, local: Path, path: str) -> dict:
-        digest = hashlib.sha256()
+        digest, sha1 = hashlib.sha256(), hashlib.sha1()
 
         def chunks(stream):
             for chunk in iter(lambda: stream.read(self.chunk_size), b""):
                 digest.update(chunk)
+                sha1.update(chunk)
                 self.tick()
                 yield chunk
 
@@ -142,19 +165,20 @@ class StageOut:
         with local.open("rb") as stream:
             info = self.storage.write_in_streaming(path, chunks(stream), force=True, parents=True,
                                                    size=local.stat().st_size)
-        self.stored.append(info.path)
+        step = self.step_of(port)
+        self.stored.append(Staged(info.path, info.size, info.checksum, sha1.hexdigest(), port, step))
         if checksums.parse(info.checksum) != digest.digest():
             raise ChecksumMismatch(f"{info.path}: the stored checksum differs from the bytes sent")
-        avus = {**self.avus, "rapydo.step": self.step_of(port), "rapydo.output": port}
+        avus = {**self.avus, "rapydo.step": step, "rapydo.output": port}
         for attribute, value in avus.items():
             self.storage.metadata.set(info.path, AVU(attribute, value))
         return {"class": "File", "path": info.path, "size": info.size, "checksum": info.checksum}
 
     def take_back(self) -> None:
         """Remove what was stored (a job that did not end successful presents no outputs)."""
-        for path in reversed(self.stored):
+        for stored in reversed(self.stored):
             try:
-                self.storage.remove(path)
+                self.storage.remove(stored.path)
             except Exception:  # best effort: the job's state says what happened
                 pass
         self.stored.clear()
