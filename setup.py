@@ -36,12 +36,18 @@ setup(
         "requests>=2.31,<3",
         "psutil>=5.9",
         "zipstream-ng>=1.7,<2",  # zip archives streamed as they are built (job inputs/outputs)
+        "rocrate>=0.16,<1",  # Workflow Run RO-Crates of finished jobs (RO-Crate 1.3)
+        "pydot>=2",  # PROV pictures (prov.dot); rendering needs Graphviz's `dot` program
+        "rdflib>=6",  # PROV-O serialisations (Turtle, N-Triples, JSON-LD) through prov
     ],
     extras_require={
         "test": [
             "pytest>=8",
             "openapi-spec-validator>=0.7",
             "schemathesis>=4.0,<5",
+            "jsonschema>=4.18",  # offline STAC validation (Registry-based $ref resolution)
+            "referencing>=0.30",
+            "rfc3339-validator>=0.1.4",  # without it jsonschema skips "format": "date-time"
         ],
     },
     entry_points={"console_scripts": ["rapydo=controller.cli:main"]},

@@ -10,6 +10,7 @@ from backend import request_log
 from backend.api import register_api
 from backend.api.errors import error_response
 from backend.auth import AuthExtension
+from backend.provenance import ProvenanceExtension
 from backend.settings import Settings
 from backend.storage import StorageExtension
 from backend.tasks import celery_init_app
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     StorageExtension().init_app(app, settings)
     AuthExtension().init_app(app, settings)
     WorkflowsExtension().init_app(app, settings)
+    ProvenanceExtension().init_app(app, settings)
     celery_init_app(app, settings)
     register_api(app)
     request_log.init_app(app)

@@ -75,6 +75,18 @@ class NotFound(RapydoError):
     kind = "not_found"
 
 
+class NoProvenance(NotFound):
+    """No provenance is recorded for this."""
+
+    kind = "no_provenance"
+
+
+class NotAcceptable(RapydoError):
+    """None of the media types the client accepts can be served."""
+
+    kind = "not_acceptable"
+
+
 class AlreadyExists(RapydoError):
     """The target already exists."""
 

@@ -86,6 +86,17 @@ class Settings(BaseModel):
     # Run CWL tools in containers: auto (when a Docker engine answers here), always, never.
     cwl_containers: Literal["auto", "always", "never"] = "auto"
 
+    # Record W3C PROV of every finished job and data operation.
+    prov_capture: bool = True
+    # Where provenance is stored: sql (SQLAlchemy) or neo4j.
+    prov_store: Literal["sql", "neo4j"] = "sql"
+    # SQLAlchemy URL of the provenance database; default: SQLite in data_dir.
+    prov_db_url: str | None = None
+    # The Neo4j server (bolt:// or neo4j://) when prov_store is neo4j.
+    neo4j_uri: str | None = None
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr | None = None
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
@@ -106,6 +117,10 @@ class Settings(BaseModel):
     @property
     def auth_db(self) -> str:
         return self.auth_db_url or f"sqlite:///{self.data_dir / 'auth.sqlite'}"
+
+    @property
+    def prov_db(self) -> str:
+        return self.prov_db_url or f"sqlite:///{self.data_dir / 'provenance.sqlite'}"
 
     @property
     def home_root(self) -> str:

@@ -119,12 +119,13 @@ class Deployment:
 
 
 @contextlib.contextmanager
-def deployment(worker_args=()):
-    """A fresh deployment under bench/out with its own queue; worker_args go to celery."""
+def deployment(worker_args=(), **settings):
+    """A fresh deployment under bench/out with its own queue; worker_args go to celery,
+    `settings` to the backend (e.g. PROV_CAPTURE=false)."""
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=OUT) as data_dir:
         env = live_environment(Path(data_dir), free_port(), CELERY_BROKER_URL=RABBITMQ_URL,
-                               CELERY_QUEUE=f"bench-{uuid.uuid4().hex}")
+                               CELERY_QUEUE=f"bench-{uuid.uuid4().hex}", **settings)
         engine = LocalEngine(ROOT, env, worker=True, worker_args=worker_args)
         started = engine.start()
         try:

@@ -69,10 +69,11 @@ def refuse_tricky_request_paths() -> None:
 
 
 def core_modules():
-    from backend.api import (acls, admin, auth, data, jobs, metadata, openapi, status, tasks,
-                             tickets, workflows)
+    from backend.api import (acls, admin, auth, data, jobs, metadata, openapi, provenance, status,
+                             tasks, tickets, workflows)
 
-    return [status, auth, admin, data, metadata, acls, tickets, tasks, workflows, jobs, openapi]
+    return [status, auth, admin, data, metadata, acls, tickets, tasks, workflows, jobs, provenance,
+            openapi]
 
 
 def register_api(app: Flask) -> Api:

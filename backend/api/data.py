@@ -8,6 +8,7 @@ from flask_restful import Resource
 from backend.api import params, transfers
 from backend.api.spec import BOOLEAN, IRODS_PATH, STRING, json_body, operation, query
 from backend.auth import login_required
+from backend.provenance import record_operation
 from backend.storage import user_storage
 from backend.storage.base import COLLECTION
 
@@ -70,6 +71,7 @@ class DataPath(Resource):
     @login_required()
     def put(self, irods_path):
         info, replaced = transfers.upload(user_storage(), logical(irods_path))
+        record_operation("upload", info)
         return info.as_dict(), 200 if replaced else 201, {"ETag": f'"{info.checksum}"'}
 
     @operation("Create a collection", tags=["data"],
@@ -85,7 +87,10 @@ class DataPath(Resource):
                responses={204: "removed", 400: None, 403: None, 404: None, 409: None})
     @login_required()
     def delete(self, irods_path):
-        user_storage().remove(logical(irods_path), recursive=params.flag("recursive"))
+        storage = user_storage()
+        removed = storage.stat(logical(irods_path))
+        storage.remove(removed.path, recursive=params.flag("recursive"))
+        record_operation("delete", removed)
         return Response(status=204)
 
 
@@ -109,7 +114,11 @@ class Copy(Resource):
     def post(self):
         source, destination, body = _source_and_destination()
         force = params.field(body, "force", bool, required=False, default=False)
-        return user_storage().copy(source, destination, force=force).as_dict(), 201
+        storage = user_storage()
+        original = storage.stat(source)
+        copied = storage.copy(original.path, destination, force=force)
+        record_operation("copy", original, copied)
+        return copied.as_dict(), 201
 
 
 class Move(Resource):
@@ -118,7 +127,11 @@ class Move(Resource):
     @login_required()
     def post(self):
         source, destination, _ = _source_and_destination()
-        return user_storage().move(source, destination).as_dict()
+        storage = user_storage()
+        original = storage.stat(source)
+        moved = storage.move(original.path, destination)
+        record_operation("move", original, moved)
+        return moved.as_dict()
 
 
 def register(api) -> None:

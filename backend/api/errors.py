@@ -17,6 +17,7 @@ STATUS = {
     errors.Unauthorized: 401,
     errors.PermissionDenied: 403,
     errors.NotFound: 404,
+    errors.NotAcceptable: 406,
     errors.AlreadyExists: 409,
     errors.Conflict: 409,
     errors.PayloadTooLarge: 413,

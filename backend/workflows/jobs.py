@@ -224,9 +224,10 @@ class JobStore:
 
     def finish(self, job: Job, status: str, message: str, *, results: dict | None = None,
                failed_step: str | None = None, exit_code: int | None = None,
-               stderr_tail: str | None = None) -> bool:
-        """End the attempt; False when it was no longer the job's (nothing written)."""
-        now = utcnow()
+               stderr_tail: str | None = None, finished: datetime | None = None) -> bool:
+        """End the attempt (at `finished`, default now); False when it was no longer the
+        job's (nothing written)."""
+        now = finished or utcnow()
         with self.db.transaction(write=True) as session:
             changed = session.execute(update(Job).where(self._mine(job)).values(
                 status=status, message=message, finished=now, updated=now, heartbeat=now,

@@ -55,9 +55,9 @@ class Context:
     settings: Settings
     store: JobStore
     storage_for: callable  # Job -> the owner's storage session
-    # Called once the attempt ended the job (successful or failed), before the work
-    # directory goes: the provenance capture (it reads Attempt.staged_in, .stored_out,
-    # .research_object and the job's final record).
+    # Called when the attempt is about to end the job (successful or failed), before the
+    # work directory goes: the provenance capture (it reads Attempt.final, .staged_in,
+    # .stored_out and .research_object).
     on_finished: callable = _no_record
 
 
@@ -148,9 +148,8 @@ class Attempt:
             lambda port: output_steps.get(port, self.job.workflow_name),
             self.settings.chunk_size, tick=self.pulse)
         results = self.stage_out.results(output)
-        if not self.context.store.finish(self.job, SUCCESSFUL, "successful", results=results):
+        if not self._end(SUCCESSFUL, "successful", results=results):
             raise Cancelled()
-        self._finished()
 
     def _cwltool(self, document: Path, tracker: StepTracker) -> int:
         argv = cwlrun.command(document, self.work / "job.json", self.work,
@@ -224,14 +223,18 @@ class Attempt:
 
     def _fail(self, message: str, **details) -> None:
         self._take_back()
-        if self.context.store.finish(self.job, FAILED, message, **details):
-            self._finished()
+        self._end(FAILED, message, **details)
 
-    def _finished(self) -> None:
+    def _end(self, status: str, message: str, **details) -> bool:
+        """Record the outcome's provenance, then end the job: whoever sees the job ended
+        finds its provenance (`final`: the job's fields as finish is about to write them)."""
+        self.final = {"status": status, "message": message, "finished": utcnow(), **details}
         try:
             self.context.on_finished(self)
         except Exception:  # the job's outcome stands; a capture that failed is a bug to log
             log.exception("job %s: recording its provenance failed", self.job.id)
+        return self.context.store.finish(self.job, status, message, **details,
+                                         finished=self.final["finished"])
 
     # What the provenance capture reads.
     @property

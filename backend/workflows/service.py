@@ -80,6 +80,7 @@ class JobService:
                 pass
 
     # --- the worker's side ----------------------------------------------------------------
-    def run(self, job_id: str, storage_for) -> str:
-        context = runner.Context(settings=self.settings, store=self.store, storage_for=storage_for)
+    def run(self, job_id: str, storage_for, on_finished=None) -> str:
+        context = runner.Context(settings=self.settings, store=self.store, storage_for=storage_for,
+                                 on_finished=on_finished or runner.Context.on_finished)
         return runner.run(context, job_id)

@@ -21,9 +21,12 @@ from typing import Callable
 from backend.errors import ChecksumMismatch
 from backend.storage import checksums, paths
 from backend.storage.base import AVU, COLLECTION, Storage
+from backend.provenance.vocabulary import output_id
 from backend.workflows.requests import JOB_ATTRIBUTE, STORAGE_CLASSES
 
 LIST_PAGE = 1000
+# The AVU naming an output's PROV entity (GET /api/provenance/lineage?entity=<it>).
+PROV_ATTRIBUTE = "rapydo.prov.entity"
 
 
 def _nothing() -> None:
@@ -169,7 +172,10 @@ class StageOut:
         self.stored.append(Staged(info.path, info.size, info.checksum, sha1.hexdigest(), port, step))
         if checksums.parse(info.checksum) != digest.digest():
             raise ChecksumMismatch(f"{info.path}: the stored checksum differs from the bytes sent")
-        avus = {**self.avus, "rapydo.step": step, "rapydo.output": port}
+        index = sum(1 for earlier in self.stored[:-1] if earlier.port == port)
+        avus = {**self.avus, "rapydo.step": step, "rapydo.output": port,
+                # Users working in iRODS directly find the provenance from the object.
+                PROV_ATTRIBUTE: output_id(self.avus[JOB_ATTRIBUTE], port, index).uri}
         for attribute, value in avus.items():
             self.storage.metadata.set(info.path, AVU(attribute, value))
         return {"class": "File", "path": info.path, "size": info.size, "checksum": info.checksum}

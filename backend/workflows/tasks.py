@@ -1,4 +1,5 @@
-"""The workflow runner as a Celery task, and each worker's sweep for jobs whose worker was lost.
+"""The workflow runner as a Celery task, and each worker's sweep for jobs whose worker was
+lost (and for provenance records a store that was down did not take yet).
 
 The task is acknowledged late (a worker killed mid-job leaves the message to be delivered
 again) and idempotent: it runs only when the job's state says it is its turn
@@ -32,9 +33,21 @@ def _storage_for(job):
 
 
 # The job's state lives in the jobs table: nothing for Celery's result backend to keep.
+def _record_provenance(attempt) -> None:
+    from backend.errors import NotFound
+    from backend.provenance import provenance
+    from backend.workflows import registry
+
+    try:
+        path = registry().get(attempt.job.workflow_name, attempt.job.workflow_version).storage_path
+    except NotFound:  # deleted from the registry since: the plan keeps name, version, checksum
+        path = None
+    provenance().record_attempt(attempt, jobs().store, path)
+
+
 @task(name=RUN_TASK, bind=True, acks_late=True, max_retries=None, ignore_result=True)
 def run_job(self, job_id: str) -> str:
-    outcome = jobs().run(job_id, storage_for=_storage_for)
+    outcome = jobs().run(job_id, storage_for=_storage_for, on_finished=_record_provenance)
     if outcome == BUSY:
         # Another attempt holds the job and is alive: look again once it could be lost.
         raise self.retry(countdown=max(1.0, current_settings().job_lost_after / 2))
@@ -49,12 +62,16 @@ def _start_sweeping(sender=None, **_):
     interval = max(1.0, app.extensions["rapydo.settings"].job_heartbeat)
 
     def sweep() -> None:
+        from backend.provenance import provenance
+
         while True:
             try:
                 with app.app_context():
                     jobs().reap()
+                    service = provenance()
+                    service.outbox.flush(service.store)  # records the store missed
             except Exception:  # the sweep must outlive a database that is down for a while
-                log.exception("sweeping for lost jobs failed")
+                log.exception("sweeping for lost jobs or undelivered provenance failed")
             stop.wait(interval)
 
     stop = threading.Event()

@@ -70,7 +70,8 @@ def test_a_two_step_workflow_ends_successful_with_its_outputs_in_storage(deploym
     avus = {avu["attribute"]: avu["value"] for avu in
             alice.get(api.url("/api/metadata" + stored["path"])).json()["metadata"]}
     assert avus == {"rapydo.job": job["id"], "rapydo.workflow": workflow,
-                    "rapydo.step": "count", "rapydo.output": "counted"}
+                    "rapydo.step": "count", "rapydo.output": "counted",
+                    "rapydo.prov.entity": f"https://w3id.org/rapydo/id/run/{job['id']}/output/counted/0"}
     assert job["inputs"]["text"]["checksum"] == sha2(TEXT)
     # The work directory is gone; cwltool's provenance records stay, without copies of the data.
     kept = api.live.data_dir / "jobs" / job["id"]
