@@ -48,7 +48,7 @@ def read_cwlprov(research_object: Path) -> ProvDocument | None:
 
 
 def run_of(job, steps, staged_in, stored_out, cwlprov: ProvDocument | None, *, zone: str,
-           workflow_path: str | None) -> model.Run:
+           workflow_path: str | None, collections=()) -> model.Run:
     """`staged_in` / `stored_out`: staging's records (backend.workflows.staging.Staged)."""
     def data(items):
         return [model.Data(item.path, item.size, item.checksum, item.sha1, item.port, item.step)
@@ -65,5 +65,6 @@ def run_of(job, steps, staged_in, stored_out, cwlprov: ProvDocument | None, *, z
                     job.finished if step.status == "running" else None),
                 "exit_code": step.exit_code} for step in steps],
         inputs=data(staged_in), outputs=data(stored_out) if job.status == "successful" else [],
-        software=versions(), host=socket.gethostname(), cwlprov=cwlprov)
+        software=versions(), host=socket.gethostname(), cwlprov=cwlprov,
+        collections=list(collections))
 

@@ -68,6 +68,8 @@ class Run:
     software: dict = field(default_factory=dict)  # name -> version: rapydo-irods, cwltool
     host: str = ""
     cwlprov: ProvDocument | None = None
+    # Directory inputs: (collection path, port, paths of the files staged from it).
+    collections: list[tuple[str, str, list[str]]] = field(default_factory=list)
 
 
 def build(run: Run, known_entity: Callable[[str, str], str | None] = lambda path, checksum: None
@@ -213,6 +215,7 @@ class _Builder:
                      other_attributes={PROV_ROLE: self.wf[f"main/{data.port}"]}, identifier=self._relation())
             self.used_data.setdefault(data.sha1, identifier)
             self.input_entities[identifier] = data
+        self._input_collections()
         self.output_entities = {}
         per_port: dict[str, list] = {}
         for data in run.outputs:
@@ -235,6 +238,18 @@ class _Builder:
                     doc.hadMember(collection, member)
                 doc.wasGeneratedBy(collection, self.activity, run.finished,
                                    other_attributes={PROV_ROLE: self.wf[f"main/primary/{port}"]}, identifier=self._relation())
+
+    def _input_collections(self) -> None:
+        """A Directory input: a prov:Collection with its files as members."""
+        members_by_path = {data.path: identifier for identifier, data in self.input_entities.items()}
+        for path, port, files in self.run.collections:
+            identifier = self.known_entity(path, None) or v.ID[object_id(path, None)]
+            self.doc.collection(identifier, {PROV_LOCATION: path, PROV_LABEL: f"input {port}"})
+            self.doc.used(self.activity, identifier, self.run.started, identifier=self._relation(),
+                          other_attributes={PROV_ROLE: self.wf[f"main/{port}"]})
+            for member in files:
+                if member in members_by_path:
+                    self.doc.hadMember(identifier, members_by_path[member])
 
     def _cwltool_graph(self) -> None:
         """Which step used and generated which data, from cwltool's record."""

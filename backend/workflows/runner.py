@@ -242,6 +242,10 @@ class Attempt:
         return self.stage_in.staged if self.stage_in else []
 
     @property
+    def staged_collections(self) -> list:
+        return self.stage_in.collections if self.stage_in else []
+
+    @property
     def stored_out(self) -> list:
         return self.stage_out.stored if self.stage_out else []
 

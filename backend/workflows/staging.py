@@ -53,6 +53,8 @@ class StageIn:
                  tick: Callable[[], None] = _nothing):
         self.storage, self.folder, self.chunk_size, self.tick = storage, folder, chunk_size, tick
         self.staged: list[Staged] = []
+        # Collections given as Directory inputs: (path, port, the paths of their files).
+        self.collections: list[tuple[str, str, list[str]]] = []
         self._counter = 0
 
     def job_order(self, inputs: dict) -> dict:
@@ -69,7 +71,11 @@ class StageIn:
             target.mkdir(parents=True)
             target = target / paths.name(value["path"])
             if value["class"] == "Directory":
-                return {"class": "Directory", "path": str(self._collection(port, value["path"], target))}
+                first = len(self.staged)
+                local = self._collection(port, value["path"], target)
+                self.collections.append((value["path"], port,
+                                         [each.path for each in self.staged[first:]]))
+                return {"class": "Directory", "path": str(local)}
             return {"class": "File", "path": str(self._fetch(port, value["path"], target))}
         if isinstance(value, dict):
             return {key: self._local(port, item) for key, item in value.items()}

@@ -360,3 +360,43 @@ def test_scape_requirement_failures_are_recorded(api, alice, inputs):
     run_activity = next(r for r in records(document, "Activity") if "WorkflowRun" in str(list(r.attributes)))
     assert attributes(run_activity)["rapydo-terms:status"] == "failed"
     assert "step fail failed with exit code 3" in attributes(run_activity)["rapydo-terms:errorMessage"]
+
+
+DIRECTORY_WORKFLOW = """cwlVersion: v1.2
+class: Workflow
+inputs: {folder: Directory}
+outputs:
+  all: {type: File, outputSource: concat/out}
+steps:
+  concat:
+    in: {dir: folder}
+    out: [out]
+    run:
+      class: CommandLineTool
+      baseCommand: [sh, -c, 'cat "$0"/*']
+      arguments: [$(inputs.dir.path)]
+      stdout: all.txt
+      inputs: {dir: Directory}
+      outputs: {out: stdout}
+"""
+
+
+def test_a_collection_input_is_a_prov_collection_of_its_files(api, alice):
+    folder = api.unique("alice", "folder")
+    api.upload(alice, f"{folder}/a.txt", b"alpha\n")
+    api.upload(alice, f"{folder}/b.txt", b"beta\n")
+    workflow = api.register(alice, DIRECTORY_WORKFLOW)
+    created = api.submit(alice, workflow, {"folder": {"class": "Directory", "path": folder}},
+                         api.unique("alice", "out"))
+    finished = api.wait(alice, created.json()["id"])
+    assert finished["status"] == "successful", finished
+
+    document = stored(api, finished["id"])
+    collections = [r for r in records(document, "Entity") if "prov:Collection" in str(list(r.attributes))]
+    assert [attributes(r)["prov:location"] for r in collections] == [folder]
+    members = {str(attributes(m)["prov:entity"]) for m in records(document, "Membership")}
+    by_path = {path: entity for path, entity in located(document).items()}
+    assert {by_path[f"{folder}/a.txt"], by_path[f"{folder}/b.txt"]} <= {
+        ID + name.split(":", 1)[1] for name in members}
+    output = alice.get(api.url(f"/api/jobs/{finished['id']}/results")).json()["all"]["path"]
+    assert api.download(alice, output) == b"alpha\nbeta\n"
