@@ -3,21 +3,34 @@
 The controller hands settings to the backend as environment variables with the
 same names in every engine (DESIGN.md). `Settings.from_env` is the only place
 that reads them; everything else receives a `Settings` object.
+
+Project settings are the variables a project chain declares in its project.yml
+`variables:` (upper-case there, as every variable; lower-case in
+`Settings.project_settings`, as core settings). They are strings, as the environment
+carries them; names of core settings are not project settings.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import MappingProxyType
 from typing import Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, PrivateAttr, SecretStr, field_validator
+
+from backend import projects
 
 
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     project: str = "default"
+    # Where projects/<project>/ are found; relative to the repository root.
+    projects_dir: Path = projects.PROJECTS_DIR
+    # The project chain's own settings (see the module docstring and `project_settings`).
+    _project_settings: dict[str, str] = PrivateAttr(default_factory=dict)
+
     # Where the embedded default keeps everything: vault, catalog, auth db, secrets.
     data_dir: Path = Path("data")
 
@@ -97,21 +110,45 @@ class Settings(BaseModel):
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr | None = None
 
+    def __init__(self, project_settings: Mapping[str, str] | None = None, **values):
+        super().__init__(**values)
+        self._project_settings = {name.lower(): str(value) for name, value in (project_settings or {}).items()}
+
+    @property
+    def project_settings(self) -> Mapping[str, str]:
+        """The project chain's settings, read-only: from_env fills every declared one; built by
+        hand, Settings holds exactly those given. Not a model field: like `project`, it is derived
+        by the configuration, not one variable declared in confs/defaults.yml."""
+        return MappingProxyType(self._project_settings)
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
 
+    @field_validator("projects_dir")
+    @classmethod
+    def _from_repository(cls, value: Path) -> Path:
+        return (projects.PROJECTS_DIR.parent / value.expanduser()).resolve()
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
-        """Build settings from upper-case environment variables (`DATA_DIR`, `JWT_TTL`, ...)."""
+        """Build settings from upper-case environment variables (`DATA_DIR`, `JWT_TTL`, ...).
+
+        Project settings: each variable declared by the chain of PROJECT (in PROJECTS_DIR)
+        is read under its own name (`PIDS` -> project_settings["pids"]); unset or empty,
+        it keeps its project.yml default.
+        """
         environ = os.environ if environ is None else environ
         values = {}
         for name in cls.model_fields:
             raw = environ.get(name.upper())
             if raw is not None and raw != "":
                 values[name] = raw
-        return cls(**values)
+        core = cls(**values)
+        defaults = project_setting_defaults(core.project, core.projects_dir)
+        return cls(project_settings={name: environ.get(name.upper()) or default
+                                     for name, default in defaults.items()}, **values)
 
     # Derived values, so no caller rebuilds them.
     @property
@@ -133,6 +170,20 @@ class Settings(BaseModel):
     def jobs_dir(self) -> Path:
         """Work directories of running jobs and the logs of every job."""
         return self.data_dir / "jobs"
+
+
+def project_setting_defaults(project: str, projects_dir: Path) -> dict[str, str]:
+    """The settings a project chain declares (lower-case names) with their project.yml defaults."""
+    return {name.lower(): _string(default)
+            for name, default in projects.declared_variables(project, projects_dir).items()
+            if name.lower() not in Settings.model_fields}
+
+
+def _string(value) -> str:
+    # As the controller hands variables over (controller.config.scalar).
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
 
 
 def current_settings() -> Settings:

@@ -80,7 +80,7 @@ def celery_init_app(app: Flask, settings: Settings) -> Celery:
     from backend.tasks import builtin  # noqa: F401  (registers the core's shared tasks)
     from backend.workflows import tasks as workflow_tasks  # noqa: F401
 
-    projects.task_modules(settings.project)  # and the project's
+    projects.task_modules(settings.project, settings.projects_dir)  # and the project chain's
 
     celery.set_default()
     celery.flask_app = app  # for worker-wide threads (the sweep for lost jobs)

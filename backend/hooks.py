@@ -1,0 +1,45 @@
+"""Every extension point of the backend, declared in one place (after Datasette's hookspecs).
+
+A stub's signature and docstring are the hook's contract. The core implements the same
+hooks as community projects (backend/api/<area>.py each `register(api)`), so they stay
+honest and double as examples. Tasks need no hook: a module under
+`projects/<p>/backend/tasks/` declares them with `backend.tasks.task` and is imported
+by the Celery app.
+"""
+
+from __future__ import annotations
+
+import inspect
+from types import ModuleType
+
+
+def register(api) -> None:
+    """Add this module's endpoints: `api.add_resource(Resource, url, ...)` (backend.api.RapydoApi).
+
+    Implemented by each core area in backend/api/ and each `projects/<p>/backend/endpoints/*.py`,
+    called core first, then the project chain root first. Keyword arguments of add_resource:
+
+    - `override=True`: replace what core or an earlier project registered at this URL (in the
+      app and in /api/specs); without it a URL registered twice stops the start-up;
+    - `requires="name"`: the endpoint exists only when the project setting `name` is on
+      (declared in a project.yml of the chain); an override with it replaces only while on;
+    - `endpoint="name"`: the `url_for` name (default: the class name in lower case);
+      an override that replaces a whole registration keeps that registration's name.
+
+    `api.settings` is the app's Settings, for endpoints shaped by configuration.
+    """
+
+
+HOOKS = {"register": register}
+
+
+def check(module: ModuleType, hook: str) -> None:
+    """Stop the start-up when `module` does not implement `hook` as declared."""
+    implementation = getattr(module, hook, None)
+    if not callable(implementation):
+        raise RuntimeError(f"{module.__file__} must define {hook}{inspect.signature(HOOKS[hook])}")
+    try:
+        inspect.signature(implementation).bind(*inspect.signature(HOOKS[hook]).parameters)
+    except TypeError:
+        raise RuntimeError(f"{module.__file__}: {hook}{inspect.signature(implementation)} does not "
+                           f"match the hook {hook}{inspect.signature(HOOKS[hook])}") from None
