@@ -322,6 +322,16 @@ class Storage(ABC):
         except NotFound:
             return False
 
+    def children(self, path: str, *, page_size: int = 1000) -> Iterator[Info]:
+        """Every child of a collection, by name, fetched a keyset page at a time."""
+        after = None
+        while True:
+            page = self.list(path, limit=page_size, after=after)
+            yield from page.items
+            if not page.has_more or not page.items:
+                return
+            after = page.items[-1].name
+
     @staticmethod
     def read_in_chunks(stream: BinaryIO, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[bytes]:
         """Yield a local stream's bytes in chunks (the input side of write_in_streaming)."""

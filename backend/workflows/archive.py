@@ -15,7 +15,6 @@ from zipstream import ZIP_STORED, ZipStream
 from backend.storage import paths
 from backend.storage.base import COLLECTION, Storage
 
-LIST_PAGE = 1000
 
 
 def entries_of_inputs(storage: Storage, inputs: dict) -> list[tuple[str, str, int]]:
@@ -31,7 +30,7 @@ def entries_of_inputs(storage: Storage, inputs: dict) -> list[tuple[str, str, in
 
 def entries_of_collection(storage: Storage, collection: str) -> list[tuple[str, str, int]]:
     """Every file below `collection`, named relative to it."""
-    return [entry for info in _children(storage, collection)
+    return [entry for info in storage.children(collection)
             for entry in _entries(storage, info.path, info.name, info)]
 
 
@@ -39,18 +38,8 @@ def _entries(storage: Storage, path: str, name: str, info=None) -> list[tuple[st
     info = info or storage.stat(path)
     if info.type != COLLECTION:
         return [(name, info.path, info.size)]
-    return [entry for child in _children(storage, info.path)
+    return [entry for child in storage.children(info.path)
             for entry in _entries(storage, child.path, f"{name}/{child.name}", child)]
-
-
-def _children(storage: Storage, collection: str):
-    after = None
-    while True:
-        page = storage.list(collection, limit=LIST_PAGE, after=after)
-        yield from page.items
-        if not page.has_more or not page.items:
-            return
-        after = page.items[-1].name
 
 
 def zip_stream(storage: Storage, entries: list[tuple[str, str, int]], chunk_size: int

@@ -18,6 +18,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -67,8 +68,6 @@ def start(argv: list[str], cwd: Path, stdout, stderr, job_id: str) -> subprocess
 
 def kill_group(pgid: int, grace: float = 2.0) -> None:
     """SIGTERM the process group, SIGKILL whatever is left after `grace` seconds."""
-    import time
-
     try:
         os.killpg(pgid, signal.SIGTERM)
     except ProcessLookupError:

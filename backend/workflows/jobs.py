@@ -196,13 +196,13 @@ class JobStore:
     def _mine(self, job: Job):
         return and_(Job.id == job.id, Job.status == RUNNING, Job.attempt == job.attempt)
 
-    def beat(self, job: Job, **values) -> bool:
-        """Record a heartbeat (and `values`); False when the attempt is no longer the job's
-        (cancelled, or handed to another worker): the runner must stop."""
+    def beat(self, job: Job) -> bool:
+        """Record a heartbeat; False when the attempt is no longer the job's (cancelled, or
+        handed to another worker): the runner must stop."""
         now = utcnow()
         with self.db.transaction(write=True) as session:
             changed = session.execute(update(Job).where(self._mine(job))
-                                      .values(heartbeat=now, updated=now, **values)).rowcount
+                                      .values(heartbeat=now, updated=now)).rowcount
         return changed == 1
 
     def still_mine(self, job: Job) -> bool:
@@ -246,11 +246,16 @@ class JobStore:
         now = utcnow()
         stale = and_(Job.status == RUNNING, or_(Job.heartbeat.is_(None),
                                                 Job.heartbeat < now - self.lost_after))
+        query = select(Job).where(stale)
+        if job_ids is not None:
+            query = query.where(Job.id.in_(job_ids))
+        # Every GET of a job asks: look first with a read, so that the usual answer (nothing
+        # lost) takes no write lock (SQLite has one for the whole database).
+        with self.db.transaction() as session:
+            if session.scalar(select(func.count()).select_from(query.subquery())) == 0:
+                return []
         requeue = []
         with self.db.transaction(write=True) as session:
-            query = select(Job).where(stale)
-            if job_ids is not None:
-                query = query.where(Job.id.in_(job_ids))
             for job in session.scalars(query.with_for_update()):
                 if job.attempt >= self.max_attempts:
                     self._fail_lost(session, job, now)

@@ -125,10 +125,11 @@ def check_outputs(storage: Storage, path, busy) -> str:
     if not isinstance(path, str) or not path:
         raise BadRequest("outputs must name a collection: \"/<zone>/home/<user>/...\"")
     path = paths.normalise(path, storage.zone)
-    if not storage.exists(path):
+    try:
+        info = storage.stat(path)
+    except NotFound:
         storage.mkdir(path, parents=True)
         return path
-    info = storage.stat(path)
     if info.type != COLLECTION:
         raise Conflict(f"outputs {path} is a data object, not a collection")
     if storage.list(path, limit=1).items:

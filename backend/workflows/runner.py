@@ -68,11 +68,11 @@ class Pulse:
         self.store, self.job, self.interval = store, job, interval
         self.last_beat = self.last_check = time.monotonic()
 
-    def __call__(self, **values) -> None:
+    def __call__(self) -> None:
         now = time.monotonic()
-        if values or now - self.last_beat >= self.interval:
+        if now - self.last_beat >= self.interval:
             self.last_beat = self.last_check = now
-            if not self.store.beat(self.job, **values):
+            if not self.store.beat(self.job):
                 raise Cancelled()
         elif now - self.last_check >= CANCEL_POLL:
             self.last_check = now

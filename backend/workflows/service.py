@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from backend.errors import ServiceUnavailable
+from backend.errors import NotFound, ServiceUnavailable
 from backend.settings import Settings
 from backend.storage.base import AVU, Storage
 from backend.workflows import cwlrun, requests, runner
@@ -45,7 +45,7 @@ class JobService:
     def _unfinished(self, job_id: str) -> bool:
         try:
             return self.store.get(job_id).status not in FINISHED
-        except Exception:
+        except NotFound:  # a stamp of a job since deleted
             return False
 
     def send(self, job_id: str) -> None:

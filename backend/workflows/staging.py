@@ -24,7 +24,6 @@ from backend.storage.base import AVU, COLLECTION, Storage
 from backend.provenance.vocabulary import output_id
 from backend.workflows.requests import JOB_ATTRIBUTE, STORAGE_CLASSES
 
-LIST_PAGE = 1000
 # The AVU naming an output's PROV entity (GET /api/provenance/lineage?entity=<it>).
 PROV_ATTRIBUTE = "rapydo.prov.entity"
 
@@ -100,17 +99,12 @@ class StageIn:
 
     def _collection(self, port: str, path: str, target: Path) -> Path:
         target.mkdir()
-        after = None
-        while True:
-            page = self.storage.list(path, limit=LIST_PAGE, after=after)
-            for info in page.items:
-                if info.type == COLLECTION:
-                    self._collection(port, info.path, target / info.name)
-                else:
-                    self._fetch(port, info.path, target / info.name)
-            if not page.has_more or not page.items:
-                return target
-            after = page.items[-1].name
+        for info in self.storage.children(path):
+            if info.type == COLLECTION:
+                self._collection(port, info.path, target / info.name)
+            else:
+                self._fetch(port, info.path, target / info.name)
+        return target
 
 
 class StageOut:

@@ -32,6 +32,18 @@ def local(tmp_path_factory):
         yield client
 
 
+def run_on_fox(api, session, name: str) -> tuple[dict, str]:
+    """Upload TEXT as a fresh fox.txt, run the example workflow `name` on it into a fresh
+    outputs collection; the finished job and that collection."""
+    source = api.unique("alice", "in") + "/fox.txt"
+    api.upload(session, source, TEXT)
+    workflow = api.register(session, example(name))
+    outputs = api.unique("alice", "out")
+    created = api.submit(session, workflow, {"text": {"href": source}}, outputs)
+    assert created.status_code == 201, created.text
+    return api.wait(session, created.json()["id"]), outputs
+
+
 def _times(step: dict) -> tuple[datetime, datetime]:
     started, finished = (datetime.fromisoformat(step[key]) for key in ("started", "finished"))
     assert started.tzinfo is not None and finished.tzinfo is not None, step
@@ -82,12 +94,8 @@ def test_a_two_step_workflow_ends_successful_with_its_outputs_in_storage(deploym
 
 def test_a_failing_step_is_named_with_its_exit_code_and_stderr_and_leaves_no_output(deployment):
     api, alice = deployment, deployment.user("alice")
-    source = api.unique("alice", "in") + "/fox.txt"
-    api.upload(alice, source, TEXT)
-    workflow = api.register(alice, example("fails-on-purpose"))
-    outputs = api.unique("alice", "out")
 
-    job = api.wait(alice, api.submit(alice, workflow, {"text": {"href": source}}, outputs).json()["id"])
+    job, outputs = run_on_fox(api, alice, "fails-on-purpose")
 
     assert job["status"] == "failed", job
     assert job["failed_step"] == "fail" and job["exit_code"] == 3
@@ -127,11 +135,7 @@ def test_a_scatter_workflow_stores_one_output_per_input(local):
 
 def test_inputs_and_outputs_download_as_zip_archives(local):
     api, alice = local, local.user("alice")
-    source = api.unique("alice", "in") + "/fox.txt"
-    api.upload(alice, source, TEXT)
-    workflow = api.register(alice, example("two-step-text"))
-    job = api.wait(alice, api.submit(alice, workflow, {"text": {"href": source}},
-                                     api.unique("alice", "out")).json()["id"])
+    job, _ = run_on_fox(api, alice, "two-step-text")
 
     inputs = alice.get(api.url(f"/api/jobs/{job['id']}/inputs.zip"))
     assert inputs.status_code == 200 and inputs.headers["Content-Type"] == "application/zip"
@@ -191,14 +195,9 @@ def test_bad_requests_get_a_clear_4xx_and_queue_nothing(local, case):
 
 def test_jobs_are_private_to_their_owner_and_admins_and_listing_filters(local):
     api, alice, bob = local, local.user("alice"), local.user("bob")
-    source = api.unique("alice", "in") + "/fox.txt"
-    api.upload(alice, source, TEXT)
-    good = api.register(alice, example("two-step-text"))
-    bad = api.register(alice, example("fails-on-purpose"))
-    ok = api.wait(alice, api.submit(alice, good, {"text": {"href": source}},
-                                    api.unique("alice", "out")).json()["id"])
-    failed = api.wait(alice, api.submit(alice, bad, {"text": {"href": source}},
-                                        api.unique("alice", "out")).json()["id"])
+    ok, _ = run_on_fox(api, alice, "two-step-text")
+    failed, _ = run_on_fox(api, alice, "fails-on-purpose")
+    bad = f"{failed['workflow']['name']}/{failed['workflow']['version']}"
 
     assert bob.get(api.url(f"/api/jobs/{ok['id']}")).status_code == 404
     assert bob.delete(api.url(f"/api/jobs/{ok['id']}")).status_code == 404
@@ -218,11 +217,7 @@ def test_jobs_are_private_to_their_owner_and_admins_and_listing_filters(local):
 
 def test_dismissing_a_finished_job_keeps_its_outputs_in_storage(local):
     api, alice = local, local.user("alice")
-    source = api.unique("alice", "in") + "/fox.txt"
-    api.upload(alice, source, TEXT)
-    workflow = api.register(alice, example("two-step-text"))
-    outputs = api.unique("alice", "out")
-    job = api.wait(alice, api.submit(alice, workflow, {"text": {"href": source}}, outputs).json()["id"])
+    job, outputs = run_on_fox(api, alice, "two-step-text")
 
     dismissed = alice.delete(api.url(f"/api/jobs/{job['id']}"))
 
@@ -236,12 +231,7 @@ def test_jobs_run_on_the_embedded_transport_of_the_default_deployment(tmp_path):
     """`rapydo start` with nothing configured: the worker takes jobs from files in DATA_DIR."""
     with jobs_deployment(tmp_path / "data", broker="embedded") as api:
         alice = api.user("alice")
-        source = api.unique("alice", "in") + "/fox.txt"
-        api.upload(alice, source, TEXT)
-        workflow = api.register(alice, example("two-step-text"))
-        outputs = api.unique("alice", "out")
-        job = api.wait(alice, api.submit(alice, workflow, {"text": {"href": source}},
-                                         outputs).json()["id"])
+        job, outputs = run_on_fox(api, alice, "two-step-text")
 
         assert job["status"] == "successful", job
         assert api.download(alice, f"{outputs}/counted/count.txt").strip() == b"9"
@@ -255,12 +245,7 @@ def test_in_irods_user_mode_the_worker_acts_with_the_users_own_credentials(tmp_p
             "username": "alice", "password": PASSWORD, "scheme": "native"})
         assert login.status_code == 200, login.text
         alice = api.live.session(login.json()["token"])
-        source = api.unique("alice", "in") + "/fox.txt"
-        api.upload(alice, source, TEXT)
-        workflow = api.register(alice, example("two-step-text"))
-        outputs = api.unique("alice", "out")
-        job = api.wait(alice, api.submit(alice, workflow, {"text": {"href": source}},
-                                         outputs).json()["id"])
+        job, outputs = run_on_fox(api, alice, "two-step-text")
 
         assert job["status"] == "successful", job
         stored = alice.get(api.url("/api/data" + outputs + "/counted/count.txt"),
