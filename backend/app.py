@@ -10,6 +10,7 @@ from backend import request_log
 from backend.api import register_api
 from backend.api.errors import error_response
 from backend.auth import AuthExtension
+from backend.projects import ProjectModelsExtension
 from backend.provenance import ProvenanceExtension
 from backend.settings import Settings
 from backend.storage import StorageExtension
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     StorageExtension().init_app(app, settings)
     AuthExtension().init_app(app, settings)
     WorkflowsExtension().init_app(app, settings)
+    ProjectModelsExtension().init_app(app, settings)
     ProvenanceExtension().init_app(app, settings)
     celery_init_app(app, settings)
     register_api(app)

@@ -66,6 +66,19 @@ class ProvenanceService:
         operation_id, document = build(user, self.zone, *infos, self.known_entity)
         self.record(operations.bundle_of_operation(operation_id), document)
 
+    def record_activity(self, kind: str, user: str, *, used=(), generated=()) -> None:
+        """A project's step (`kind`, e.g. "seadata-import") of `user`, which used and generated
+        these storage objects (Info). For tasks as much as requests: it never fails the step
+        (the outbox keeps the record when the store is down; a failure to build one is logged)."""
+        if not self.capture:
+            return
+        try:
+            operation_id, document = operations.activity(kind, user, self.zone, list(used),
+                                                         list(generated), self.known_entity)
+            self.record(operations.bundle_of_operation(operation_id), document)
+        except Exception:
+            log.exception("recording the provenance of a %s failed", kind)
+
     # --- reading ----------------------------------------------------------------------------
     def job_document(self, job_id: str) -> ProvDocument:
         document = self.store.bundle(v.bundle_of_job(job_id))

@@ -4,7 +4,9 @@
 - copy: the copy is a new entity derived from the source's;
 - move: the same entity, now at its new location (the store keeps both locations; the
   entity is then found at the new one);
-- delete: the entity is invalidated by the activity.
+- delete: the entity is invalidated by the activity;
+- activity: a community project's step (a SeaDataCloud import, an order's zip): it used
+  some entities and generated others, each generated one derived from each used one.
 
 An object's entity is the one the store knows at that path (with that checksum), or one
 named after (path, checksum), exactly as a workflow run names its inputs
@@ -99,4 +101,19 @@ def delete(user: str, zone: str, removed: Info, known_entity: KnownEntity
     entity = op.entity_of(removed.path, removed.checksum)
     op.describe(entity, removed)
     op.doc.wasInvalidatedBy(entity, op.activity, op.time, identifier=op._relation("invalidated"))
+    return op.id, op.doc
+
+
+def activity(kind: str, user: str, zone: str, used: list[Info], generated: list[Info],
+             known_entity: KnownEntity) -> tuple[str, ProvDocument]:
+    op = _Operation(v.TERMS[kind], user, zone, known_entity)
+    sources = [op.describe(op.entity_of(info.path, info.checksum), info) for info in used]
+    for number, source in enumerate(sources):
+        op.doc.used(op.activity, source, op.time, identifier=op._relation(f"used/{number}"))
+    for number, info in enumerate(generated):
+        new = op.describe(op.entity_of(info.path, info.checksum, fresh=True), info)
+        op.doc.wasGeneratedBy(new, op.activity, op.time, identifier=op._relation(f"generated/{number}"))
+        for index, source in enumerate(sources):
+            op.doc.wasDerivedFrom(new, source, op.activity,
+                                  identifier=op._relation(f"derived/{number}/{index}"))
     return op.id, op.doc

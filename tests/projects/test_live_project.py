@@ -31,9 +31,11 @@ def fixture_projects(monkeypatch):
 def test_an_extending_project_over_http_and_on_the_worker(tmp_path, fixture_projects):
     with running_api(tmp_path, PROJECT="beta", PIDS="true", worker=True) as api:
         session = api.session(api.admin_token())
-        assert session.get(api.url + "/api/beta/hello", timeout=30).json() == {"project": "beta"}
+        assert session.get(api.url + "/api/beta/hello", timeout=30).json() == {"project": "beta",
+                                                                               "library": "alpha"}
         assert session.get(api.url + "/api/alpha/samples", timeout=30).json() == {"project": "alpha",
-                                                                                 "user": api.admin[0]}
+                                                                                 "user": api.admin[0],
+                                                                                 "samples": []}
         assert session.get(api.url + "/api/pids/21.T1-x", timeout=30).json() == {"pid": "21.T1-x"}
         paths = session.get(api.url + "/api/specs", timeout=30).json()["paths"]
         assert {"/api/beta/hello", "/api/alpha/samples", "/api/pids/{pid}", "/api/status"} <= set(paths)

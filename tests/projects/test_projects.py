@@ -9,9 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from sqlalchemy import create_engine, inspect
+
 from backend import projects
 from backend.app import create_app
 from backend.settings import Settings
+from tests.auth.conftest import postgres_schema_url
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ADMIN_PASSWORD = "Projects-admin-2024!correct-horse"
@@ -39,7 +42,8 @@ def rules_of(app, url: str) -> list:
 def test_a_project_endpoint_is_served_secured_and_documented(tmp_path):
     client = make_app(tmp_path, "alpha").test_client()
     answer = client.get("/api/alpha/samples", headers=admin_headers(client))
-    assert answer.status_code == 200 and answer.get_json() == {"project": "alpha", "user": "admin"}
+    assert answer.status_code == 200
+    assert answer.get_json() == {"project": "alpha", "user": "admin", "samples": []}
     assert client.get("/api/alpha/samples").status_code == 401
     paths = spec_paths(client)
     assert paths["/api/alpha/samples"]["get"]["summary"] == "The alpha project's samples"
@@ -50,10 +54,31 @@ def test_an_extending_project_inherits_endpoints_and_tasks_root_first(tmp_path):
     assert [member.name for member in projects.chain("beta", FIXTURES)] == ["alpha", "beta"]
     app = make_app(tmp_path, "beta")
     client = app.test_client()
-    assert client.get("/api/beta/hello").get_json() == {"project": "beta"}
+    # beta's endpoint answers with alpha's library code (rapydo_projects.alpha.naming).
+    assert client.get("/api/beta/hello").get_json() == {"project": "beta", "library": "alpha"}
     assert client.get("/api/alpha/samples", headers=admin_headers(client)).status_code == 200
     assert {"/api/alpha/samples", "/api/beta/hello"} <= set(spec_paths(client))
     assert {"alpha.crunch", "beta.echo"} <= set(app.extensions["rapydo.celery"].tasks)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def app_database(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'app.sqlite'}"
+    else:
+        yield from postgres_schema_url()
+
+
+def test_a_project_model_gets_its_table_in_the_app_database(tmp_path, app_database):
+    client = make_app(tmp_path / "data", "beta", auth_db_url=app_database).test_client()
+    headers = admin_headers(client)
+    for name in ("ctd-1", "ctd-2"):
+        assert client.post("/api/alpha/samples", json={"name": name}, headers=headers).status_code == 201
+    # A second start-up on the same database finds the table and the rows.
+    again = make_app(tmp_path / "data", "beta", auth_db_url=app_database).test_client()
+    answer = again.get("/api/alpha/samples", headers=admin_headers(again)).get_json()
+    assert answer["samples"] == ["ctd-1", "ctd-2"]
+    assert "alpha_samples" in inspect(create_engine(app_database)).get_table_names()
 
 
 def test_shadowing_a_core_endpoint_without_saying_so_stops_the_start_up(tmp_path):
