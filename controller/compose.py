@@ -35,7 +35,7 @@ from urllib.parse import quote
 
 import yaml
 
-from controller.config import PROJECT_FILE, PROJECTS_DIR, Config, read_yaml
+from controller.config import PROJECT_FILE, PROJECTS_DIR, Config, read_project_chain, read_yaml
 from controller.merge import merge_layers
 
 BASE_FILE = Path("docker-compose.base.yml")
@@ -45,6 +45,8 @@ COMPOSE_FILE = "docker-compose.yml"
 ENV_FILE = ".env"
 AFTER = "x-rapydo-after"
 PROXY = "proxy"
+# The services that run the backend's code: they get the project chain's settings too.
+BACKEND_SERVICES = ("backend", "celery")
 LOCAL_HOSTS = ("", "localhost", "127.0.0.1")
 # `rapydo ssl`: certbot's webroot and certificate name inside the proxy (confs/nginx/).
 CERTBOT_WEBROOT = "/var/www/certbot"
@@ -97,6 +99,8 @@ def render(config: Config, active: Iterable[str]) -> tuple[dict[str, Any], dict[
             service["depends_on"] = dependencies
         if config.mode == "production":
             service.setdefault("restart", "unless-stopped")
+        if name in BACKEND_SERVICES:
+            service["environment"] = _with_project_settings(service.get("environment"), config)
         kept[name] = _absolute_paths(service, config.project_dir)
     document = {key: value for key, value in document.items() if not key.startswith("x-")}
     document["services"] = kept
@@ -107,6 +111,25 @@ def render(config: Config, active: Iterable[str]) -> tuple[dict[str, Any], dict[
     else:
         document.pop("volumes", None)
     return document, environment(config, active)
+
+
+def project_settings(config: Config) -> list[str]:
+    """The settings the project chain's project.yml files declare (`variables:`)."""
+    names: list[str] = []
+    for _, layer in read_project_chain(config.project_dir, config.project):
+        names += [name for name in layer.get("variables") or {} if name not in names]
+    return names
+
+
+def _with_project_settings(environment: Any, config: Config) -> dict[str, Any]:
+    """The service's environment plus `NAME: ${NAME}` for every project setting it does not set
+    already, so that a project's settings reach its code without a compose overlay."""
+    if isinstance(environment, list):  # an overlay may write KEY=VALUE entries
+        environment = dict(entry.split("=", 1) if "=" in entry else (entry, None) for entry in environment)
+    environment = dict(environment or {})
+    for name in project_settings(config):
+        environment.setdefault(name, "${%s}" % name)
+    return environment
 
 
 def _dependencies(name: str, service: Mapping[str, Any], services: Mapping[str, Any],

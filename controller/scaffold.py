@@ -1,4 +1,4 @@
-"""`rapydo create <project>` and `rapydo add endpoint|task <name>`: a community project's files.
+"""`rapydo create <project>` and `rapydo add endpoint|task|model <name>`: a community project's files.
 
 Everything generated comes with a test that runs it against the real API, so a
 new project starts from a passing test suite.
@@ -56,6 +56,11 @@ def add_endpoint(projects_dir: Path, project: str, name: str) -> list[Path]:
 def add_task(projects_dir: Path, project: str, name: str) -> list[Path]:
     """backend/tasks/<name>.py (the Celery task <project>.<name>) and its test."""
     return _add(projects_dir, project, "task", name)
+
+
+def add_model(projects_dir: Path, project: str, name: str) -> list[Path]:
+    """backend/models/<name>.py (the table <project>_<name>) and its test."""
+    return _add(projects_dir, project, "model", name)
 
 
 def _add(projects_dir: Path, project: str, kind: str, name: str) -> list[Path]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from controller.scaffold import ScaffoldError, add_endpoint, add_task, create_project
+from controller.scaffold import ScaffoldError, add_endpoint, add_model, add_task, create_project
 
 
 def _report(written, project: str) -> None:
@@ -45,3 +45,4 @@ def register(group: click.Group) -> None:
 
     adder("endpoint", add_endpoint, "Add an endpoint GET /api/<project>/NAME with its test.")
     adder("task", add_task, "Add a Celery task <project>.NAME with a test that runs it on a worker.")
+    adder("model", add_model, "Add a SQL table <project>_NAME (SQLAlchemy) with its test.")

@@ -137,6 +137,32 @@ def test_project_overlays_merge_along_the_extends_chain(tmp_path):
     validate(*compose.write_files(config, active, out))
 
 
+def test_the_backend_containers_get_the_project_chains_settings(tmp_path):
+    config = deployment(tmp_path)
+    projects = config.project_dir / "projects"
+    for name, document in (("base", "variables: {PIDS: false, PID_PREFIX: '21.T1'}\n"),
+                           ("ocean", "extends: base\nvariables: {ORDER_EXPIRY: 3600}\n")):
+        (projects / name).mkdir()
+        (projects / name / "project.yml").write_text(document)
+    (projects / "ocean" / "docker-compose.yml").write_text(
+        "services:\n  celery:\n    environment: [PIDS=always]\n")
+    config = deployment(tmp_path, project="ocean", PIDS="true")
+    active = {"backend", "celery", "rabbit"}
+    document, env = compose.render(config, active)
+    backend = document["services"]["backend"]["environment"]
+    assert {name: backend[name] for name in ("PIDS", "PID_PREFIX", "ORDER_EXPIRY")} == {
+        "PIDS": "${PIDS}", "PID_PREFIX": "${PID_PREFIX}", "ORDER_EXPIRY": "${ORDER_EXPIRY}"}
+    assert (env["PIDS"], env["PID_PREFIX"], env["ORDER_EXPIRY"]) == ("true", "21.T1", "3600")
+    # What an overlay sets is kept (a list overlay replaces the base's environment).
+    assert document["services"]["celery"]["environment"] == {
+        "PIDS": "always", "PID_PREFIX": "${PID_PREFIX}", "ORDER_EXPIRY": "${ORDER_EXPIRY}"}
+    assert "PIDS" not in document["services"]["rabbit"].get("environment", {})
+    out = tmp_path / "out"
+    out.mkdir()
+    rendered = yaml.safe_load(validate(*compose.write_files(config, active, out), quiet=False))
+    assert rendered["services"]["backend"]["environment"]["PID_PREFIX"] == "21.T1"
+
+
 def test_requiring_a_service_that_is_switched_off_is_an_error(tmp_path):
     config = deployment(tmp_path)
     with pytest.raises(ComposeError, match="'celery' requires 'rabbit'"):

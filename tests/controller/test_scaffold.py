@@ -1,5 +1,6 @@
-"""`rapydo create` and `rapydo add endpoint|task`: a new community project starts, serves its
-generated endpoint, runs its generated task on a worker and passes its own generated tests."""
+"""`rapydo create` and `rapydo add endpoint|task|model`: a new community project starts, serves
+its generated endpoint, runs its generated task on a worker, keeps rows in its generated table
+and passes its own generated tests."""
 
 from __future__ import annotations
 
@@ -62,13 +63,15 @@ def test_the_generated_project_passes_its_own_tests(project):
     rapydo("create", project)
     rapydo("add", "endpoint", "samples", "--project", project)
     rapydo("add", "task", "crunch", "--project", project)
+    rapydo("add", "model", "sample", "--project", project)
+    assert (ROOT / "projects" / project / "backend" / "models" / "sample.py").exists()
     assert (ROOT / "projects" / project / "backend" / "endpoints" / "samples.py").exists()
     assert (ROOT / "projects" / project / "backend" / "tasks" / "crunch.py").exists()
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                              f"projects/{project}/tests"], cwd=ROOT, capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "3 passed" in result.stdout
+    assert "4 passed" in result.stdout
 
 
 def test_scaffolding_refuses_bad_names_and_overwrites(project):
