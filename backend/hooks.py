@@ -30,16 +30,44 @@ def register(api) -> None:
     """
 
 
-HOOKS = {"register": register}
+def data_operation(kind: str, user: str, infos: tuple) -> None:
+    """Optional: told of every data operation done through the API, after it succeeded.
+
+    `kind` is upload, copy, move or delete; `infos` the storage Info of what it was done to:
+    (stored,) for an upload, (source, copy) for a copy, (source, moved) for a move,
+    (removed,) for a delete; `user` who did it. Called within the request, so
+    `backend.storage.user_storage()` is the user's session (e.g. the b2stage project makes
+    PIDs follow a move). The operation has happened: an exception is logged, and the client
+    still gets its answer.
+
+    Implemented by any `projects/<p>/backend/endpoints/*.py` that defines it, in the order
+    the modules register.
+    """
 
 
-def check(module: ModuleType, hook: str) -> None:
-    """Stop the start-up when `module` does not implement `hook` as declared."""
+HOOKS = {"register": register, "data_operation": data_operation}
+
+
+def implementations(modules: list[ModuleType], hook: str) -> list:
+    """The implementations of the optional `hook` among `modules`, each checked."""
+    return [getattr(module, hook) for module in modules if check(module, hook, required=False)]
+
+
+def check(module: ModuleType, hook: str, *, required: bool = True) -> bool:
+    """Stop the start-up when `module` does not implement `hook` as declared; False when
+    an optional hook is simply absent."""
     implementation = getattr(module, hook, None)
+    if implementation is None and not required:
+        return False
     if not callable(implementation):
-        raise RuntimeError(f"{module.__file__} must define {hook}{inspect.signature(HOOKS[hook])}")
+        raise RuntimeError(f"{module.__file__} must define {hook}{_parameters(HOOKS[hook])}")
     try:
         inspect.signature(implementation).bind(*inspect.signature(HOOKS[hook]).parameters)
     except TypeError:
-        raise RuntimeError(f"{module.__file__}: {hook}{inspect.signature(implementation)} does not "
-                           f"match the hook {hook}{inspect.signature(HOOKS[hook])}") from None
+        raise RuntimeError(f"{module.__file__}: {hook}{_parameters(implementation)} does not "
+                           f"match the hook {hook}{_parameters(HOOKS[hook])}") from None
+    return True
+
+
+def _parameters(function) -> str:
+    return f"({', '.join(inspect.signature(function).parameters)})"

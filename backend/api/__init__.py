@@ -17,7 +17,8 @@ from flask import Flask, request
 from flask_restful import Api
 from werkzeug.routing import PathConverter
 
-from backend import projects
+from backend import hooks, projects
+from backend.api import events
 from backend.api.errors import error_response
 from backend.errors import InvalidPath
 from backend.settings import Settings, project_setting_defaults
@@ -159,14 +160,17 @@ def core_modules():
 
 
 def register_api(app: Flask) -> Api:
-    """Core endpoints first, then the project chain's, root first (the same `register` hook)."""
+    """Core endpoints first, then the project chain's, root first (the same `register` hook);
+    the projects' `data_operation` hooks are kept for backend.api.events."""
     app.url_map.converters["anypath"] = AnyPathConverter
     app.before_request(refuse_tricky_request_paths)
     settings = app.extensions["rapydo.settings"]
     api = RapydoApi(app, settings, project_setting_defaults(settings.project, settings.projects_dir))
-    for module in core_modules() + projects.endpoint_modules(settings.project, settings.projects_dir):
+    project_modules = projects.endpoint_modules(settings.project, settings.projects_dir)
+    for module in core_modules() + project_modules:
         api.source = module.__name__
         module.register(api)
     api.finish()
     app.extensions["rapydo.api"] = api
+    app.extensions[events.LISTENERS_KEY] = hooks.implementations(project_modules, "data_operation")
     return api

@@ -139,19 +139,25 @@ class IrodsLogin(Resource):
                     "unreachable: 503.",
     )
     def post(self):
-        body = only_fields(params.json_object(), {"username", "password", "scheme"})
-        username = params.field(body, "username", str)
-        password = params.field(body, "password", str, required=False, default="")
-        settings = current_settings()
-        scheme = params.field(body, "scheme", str, required=False, default=settings.irods_authscheme)
+        return login_view(storage_login(params.json_object(), scheme_field="scheme"))
 
-        def verify() -> dict:
-            return credentials_fields(storage_backend().login(username, password, scheme))
 
-        result = auth_service().login_with_storage(
-            username, verify, keep_credentials=settings.irods_session_mode == "user",
-            ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
-        return login_view(result)
+def storage_login(body: dict, *, scheme_field: str):
+    """Log in with the storage system's credentials from `body` ({username, password and
+    the scheme under `scheme_field`}): the backend checks them, the auth service issues the
+    token (bans, first-login user, sealed credentials in user mode). A LoginResult."""
+    only_fields(body, {"username", "password", scheme_field})
+    username = params.field(body, "username", str)
+    password = params.field(body, "password", str, required=False, default="")
+    settings = current_settings()
+    scheme = params.field(body, scheme_field, str, required=False, default=settings.irods_authscheme)
+
+    def verify() -> dict:
+        return credentials_fields(storage_backend().login(username, password, scheme))
+
+    return auth_service().login_with_storage(
+        username, verify, keep_credentials=settings.irods_session_mode == "user",
+        ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
 
 
 class Logout(Resource):

@@ -6,9 +6,9 @@ from flask import Response
 from flask_restful import Resource
 
 from backend.api import params, transfers
+from backend.api.events import data_operation_done
 from backend.api.spec import BOOLEAN, IRODS_PATH, STRING, json_body, operation, query
 from backend.auth import login_required
-from backend.provenance import record_operation
 from backend.storage import user_storage
 from backend.storage.base import COLLECTION
 
@@ -71,7 +71,7 @@ class DataPath(Resource):
     @login_required()
     def put(self, irods_path):
         info, replaced = transfers.upload(user_storage(), logical(irods_path))
-        record_operation("upload", info)
+        data_operation_done("upload", info)
         return info.as_dict(), 200 if replaced else 201, {"ETag": f'"{info.checksum}"'}
 
     @operation("Create a collection", tags=["data"],
@@ -90,7 +90,7 @@ class DataPath(Resource):
         storage = user_storage()
         removed = storage.stat(logical(irods_path))
         storage.remove(removed.path, recursive=params.flag("recursive"))
-        record_operation("delete", removed)
+        data_operation_done("delete", removed)
         return Response(status=204)
 
 
@@ -117,7 +117,7 @@ class Copy(Resource):
         storage = user_storage()
         original = storage.stat(source)
         copied = storage.copy(original.path, destination, force=force)
-        record_operation("copy", original, copied)
+        data_operation_done("copy", original, copied)
         return copied.as_dict(), 201
 
 
@@ -130,7 +130,7 @@ class Move(Resource):
         storage = user_storage()
         original = storage.stat(source)
         moved = storage.move(original.path, destination)
-        record_operation("move", original, moved)
+        data_operation_done("move", original, moved)
         return moved.as_dict()
 
 

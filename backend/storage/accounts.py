@@ -6,6 +6,8 @@ from backend.errors import Unprocessable
 
 # The group every user belongs to, in iRODS and in the local backend.
 PUBLIC = "public"
+# The account of anonymous sessions (ticket bearers, readers of published data), as in iRODS.
+ANONYMOUS = "anonymous"
 
 
 def check_user_name(user: object) -> str:

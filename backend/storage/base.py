@@ -407,6 +407,11 @@ class StorageBackend(ABC):
         """
 
     @abstractmethod
+    def anonymous_session(self) -> Storage:
+        """A session of the `anonymous` account: it may read what the group `public` may
+        (published data), nothing else. No API user can be called anonymous."""
+
+    @abstractmethod
     def create_home(self, user: str) -> str:
         """Create `/<zone>/home/<user>` owned by `user` (idempotent); return its path."""
 

@@ -1,47 +1,17 @@
 """Fixtures: apps built with create_app(Settings(...)), on SQLite and on PostgreSQL.
 
-PostgreSQL tests run in a schema of their own, created and dropped per test.
-They are skipped when no server answers, except under CI (env CI set): there a
-missing PostgreSQL is a failure.
+PostgreSQL tests run in a schema of their own, created and dropped per test (tests/postgres.py).
 """
 
 from __future__ import annotations
 
-import os
-import secrets
-
 import pytest
-from sqlalchemy import create_engine, make_url, text
 
 from backend.app import create_app
 from backend.settings import Settings
+from tests.postgres import postgres_schema_url
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ADMIN_PASSWORD = "admin-password-1"
-
-
-def postgres_schema_url():
-    """Yield the URL of a fresh PostgreSQL schema; drop it afterwards."""
-    engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as exc:
-        engine.dispose()
-        message = f"PostgreSQL unreachable at {make_url(POSTGRES_URL).render_as_string()}: {exc}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    schema = f"auth_test_{secrets.token_hex(6)}"
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

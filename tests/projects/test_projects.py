@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, inspect
 from backend import projects
 from backend.app import create_app
 from backend.settings import Settings
-from tests.auth.conftest import postgres_schema_url
+from tests.postgres import postgres_schema_url
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ADMIN_PASSWORD = "Projects-admin-2024!correct-horse"
@@ -81,6 +81,24 @@ def test_a_project_model_gets_its_table_in_the_app_database(tmp_path, app_databa
     assert "alpha_samples" in inspect(create_engine(app_database)).get_table_names()
 
 
+def test_projects_are_told_of_data_operations_and_cannot_fail_them(tmp_path):
+    app = make_app(tmp_path, "beta")
+    client = app.test_client()
+    headers = admin_headers(client)
+    home = "/api/data/tempZone/home/admin"
+    assert client.put(f"{home}/a.txt", data=b"x", headers=headers).status_code == 201
+    assert client.post("/api/move", json={"source": "/tempZone/home/admin/a.txt",
+                                          "destination": "/tempZone/home/admin/b.txt"},
+                       headers=headers).status_code == 200
+    assert client.delete(f"{home}/b.txt", headers=headers).status_code == 204
+    from rapydo_projects.alpha.endpoints.samples import SEEN
+
+    # alpha's hook saw every operation although beta's (called after it) failed each time.
+    assert SEEN[-3:] == [("upload", "admin", ["/tempZone/home/admin/a.txt"]),
+                         ("move", "admin", ["/tempZone/home/admin/a.txt", "/tempZone/home/admin/b.txt"]),
+                         ("delete", "admin", ["/tempZone/home/admin/b.txt"])]
+
+
 def test_shadowing_a_core_endpoint_without_saying_so_stops_the_start_up(tmp_path):
     with pytest.raises(RuntimeError) as refused:
         make_app(tmp_path, "shadowing")
@@ -134,6 +152,8 @@ def write_project(root: Path, name: str, project_yml: str, endpoints: str = "") 
     ("extends: nowhere\n", "", "unknown project 'nowhere' (extended by 'wrong')"),
     ("variables: {PIDS: true}\n", 'api.add_resource(DataPath, "/api/x", requires="pidz")',
      "requires='pidz', but no project.yml of the project chain declares PIDZ"),
+    ("title: x\n", 'pass\n\ndef data_operation(kind):\n    pass',
+     "data_operation(kind) does not match the hook data_operation(kind, user, infos)"),
     ("title: x\n", 'api.add_resource(DataPath, "/api/x", override=True)',
      "/api/x has override=True, but nothing registered it before"),
     # The core's DataPath is the endpoint "datapath": another class may not take the name.

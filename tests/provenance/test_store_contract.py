@@ -22,7 +22,7 @@ from backend.provenance.store.base import key_of, split
 from backend.provenance.store.neo4j import Neo4jStore
 from backend.provenance.store.sql import SqlStore
 from backend.settings import Settings
-from tests.auth.conftest import postgres_schema_url
+from tests.postgres import postgres_schema_url
 from tests.provenance.documents import ZONE, Input, checksum, data_input, linear_run
 
 NEO4J_URI = os.environ.get("NEO4J_URI")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.auth.conftest import postgres_schema_url
+from tests.postgres import postgres_schema_url
 from tests.live import wait_for
 from tests.tcp_proxy import TcpProxy
 from tests.workflows.deployment import example, jobs_deployment

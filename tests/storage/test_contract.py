@@ -455,6 +455,22 @@ def test_public_group_grants_everyone(alice, bob):
         put(bob, f"{ALICE}/open", b"x", force=True)
 
 
+def test_the_anonymous_session_reads_exactly_what_public_may(backend, alice):
+    put(alice, f"{ALICE}/open", b"published")
+    put(alice, f"{ALICE}/closed", b"private")
+    alice.acls.set(f"{ALICE}/open", "public", AccessLevel.read)
+    anonymous = backend.anonymous_session()
+    assert anonymous.get_file_content(f"{ALICE}/open") == b"published"
+    assert anonymous.stat(f"{ALICE}/open").size == len(b"published")
+    with pytest.raises((PermissionDenied, NotFound)):
+        anonymous.get_file_content(f"{ALICE}/closed")
+    with pytest.raises(PermissionDenied):
+        put(anonymous, f"{ALICE}/open", b"defaced", force=True)
+    alice.acls.set(f"{ALICE}/open", "public", AccessLevel.null)
+    with pytest.raises((PermissionDenied, NotFound)):
+        anonymous.get_file_content(f"{ALICE}/open")
+
+
 def test_acls_get_set_and_null_removes(alice, bob):
     put(alice, f"{ALICE}/f", b"x")
     assert alice.acls.get(f"{ALICE}/f") == [Acl("alice", AccessLevel.own)]

@@ -119,6 +119,12 @@ class IrodsBackend(StorageBackend):
             self.settings, Credentials(ANONYMOUS), ticket=ticket)
         return IrodsStorage(self, key, factory, None, ticket=granted)
 
+    def anonymous_session(self) -> Storage:
+        # iRODS' own anonymous account, logged in as itself (no password), in proxy and in
+        # user mode alike: iRODS applies public's ACLs to it.
+        factory = lambda: connect.open_session(self.settings, Credentials(ANONYMOUS))  # noqa: E731
+        return IrodsStorage(self, ("anonymous",), factory, ANONYMOUS)
+
     def _checked_ticket(self, string: str):
         """The ticket, read by the service account; PermissionDenied when it cannot be used."""
         try:

@@ -18,10 +18,10 @@ from typing import Callable
 from irods.session import iRODSSession
 
 from backend.errors import Unprocessable
+from backend.storage.accounts import ANONYMOUS  # noqa: F401  (re-exported for the backend)
 
 SCHEMES = {"native": "native", "pam_password": "pam_password", "pam": "pam_password",
            "gsi": "gsi"}
-ANONYMOUS = "anonymous"
 
 
 @dataclass(frozen=True)

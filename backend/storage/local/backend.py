@@ -60,6 +60,10 @@ class LocalBackend(StorageBackend):
         granted = tickets.load_valid(self.catalog.connection(), ticket)
         return LocalStorage(self.zone, self.catalog, self.vault, TicketActor(ticket), granted)
 
+    def anonymous_session(self) -> Storage:
+        # The API never lets a user take the name (auth's RESERVED_USERNAMES).
+        return LocalStorage(self.zone, self.catalog, self.vault, UserActor(accounts.ANONYMOUS))
+
     @translate_errors
     def create_home(self, user: str) -> str:
         home = paths.normalise(paths.join(self._home_root, accounts.check_account_name(user)),
