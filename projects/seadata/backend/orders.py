@@ -5,7 +5,8 @@ PID) must exist and be readable by the user who orders it, and the names in the 
 be distinct. The task then packs those files into `<home>/orders/<order>/<order>.zip`.
 
 queued -> preparing -> ready (a read ticket on the zip until it expires), or failed.
-"expired" is what a ready order whose ticket has expired reports.
+"expired" is what a ready order whose ticket has expired reports; the next order its owner
+places removes the zips of such orders (`sweep_expired`), and they stay expired.
 """
 
 from __future__ import annotations
@@ -189,6 +190,18 @@ def retrying(order: Order, message: str) -> None:
     _change(order, _mine(order), attempts=Order.attempts - 1, message=message)
 
 
+def sweep_expired(storage: Storage, owner: str) -> int:
+    """Remove the zips (and tickets) of `owner`'s orders whose link has expired; how many.
+    Run by the order task, acting as the owner: expired zips do not pile up in storage."""
+    now = utcnow()
+    with database().transaction() as session:
+        expired = list(session.scalars(select(Order).where(
+            Order.owner == owner, Order.status == READY, Order.expires <= now)))
+    for order in expired:
+        discard(storage, order.path, order.ticket)  # first: a failure leaves it to the next sweep
+        _change(order, [Order.status == READY], status=EXPIRED, ticket=None,
+                message="expired: its zip was removed")
+    return len(expired)
 
 def discard(storage: Storage, zip_path: str, ticket: str | None) -> None:
     """Remove an order's zip (its collection) and its ticket, whichever are left."""

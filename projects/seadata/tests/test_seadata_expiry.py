@@ -28,9 +28,17 @@ def test_an_expired_order_says_so_and_its_link_is_refused(limited):
     assert expired["status"] == "expired" and expired["download"] is None
     refused = seadata.anonymous().get(ready["download"], timeout=TIMEOUT)
     assert refused.status_code == 403 and "expired" in refused.json()["error"]
-    # The expired zip stays until its order is deleted.
+    # The owner's next order removes the expired order's zip; the order stays, expired.
+    zip_path = f"/api/data{seadata.home('alice')}/orders/{order}/{order}.zip"
+    assert alice.get(seadata.url(zip_path), params={"stat": "true"}, timeout=TIMEOUT).status_code == 200
+    following = seadata.unique("order")
+    assert seadata.order(alice, [f"{batch}/data.csv"], order=following).status_code == 202
+    assert seadata.wait_order(alice, following)["status"] == "ready"
+    assert alice.get(seadata.url(zip_path), params={"stat": "true"}, timeout=TIMEOUT).status_code == 404
+    swept = alice.get(seadata.url(f"/api/orders/{order}"), timeout=TIMEOUT).json()
+    assert swept["status"] == "expired" and swept["download"] is None
+    assert "zip was removed" in swept["message"]
     assert alice.delete(seadata.url(f"/api/orders/{order}"), timeout=TIMEOUT).status_code == 204
-
 
 def test_a_zip_that_unpacks_to_too_much_fails_before_anything_is_written(limited):
     seadata = limited

@@ -9,7 +9,8 @@ shrinks, and the archive's size is then known before its first byte.
 Idempotent (acknowledged late; re-run when a worker dies): the zip is rewritten whole
 (atomically, force), tickets a dead attempt left on it are deleted before the new one is
 made, and the order is marked ready only by the attempt that claimed it. An order deleted
-meanwhile gets its zip and ticket removed again.
+meanwhile gets its zip and ticket removed again. Once ready, it removes the zips of the
+owner's expired orders.
 """
 
 from __future__ import annotations
@@ -80,5 +81,6 @@ def _prepare(storage: Storage, order: Order) -> str:
         log.info("order %s was deleted while it was prepared: removing its zip", order.id)
         orders.discard(storage, order.path, ticket.string)
         return "deleted"
+    orders.sweep_expired(storage, order.owner)
     return READY
 
