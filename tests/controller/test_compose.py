@@ -163,6 +163,23 @@ def test_the_backend_containers_get_the_project_chains_settings(tmp_path):
     assert rendered["services"]["backend"]["environment"]["PID_PREFIX"] == "21.T1"
 
 
+@pytest.mark.parametrize("mode", ["development", "production"])
+def test_the_shipped_seadata_project_renders_a_valid_deployment(tmp_path, mode):
+    # seadata extends b2stage: both projects' settings reach the backend's containers.
+    config = deployment(tmp_path, mode)
+    for name in ("b2stage", "seadata"):
+        shutil.copytree(ROOT / "projects" / name, config.project_dir / "projects" / name,
+                        ignore=shutil.ignore_patterns("tests", "__pycache__"))
+    config = deployment(tmp_path, mode, project="seadata")
+    out = tmp_path / "out"
+    out.mkdir()
+    rendered = yaml.safe_load(validate(*compose.write_files(config, EVERYTHING, out), quiet=False))
+    for service in ("backend", "celery"):
+        environment = rendered["services"][service]["environment"]
+        assert environment["PROJECT"] == "seadata"
+        assert environment["PID_PREFIX"] == "21.T12995" and environment["SEADATA_ORDER_EXPIRY"] == "604800"
+
+
 def test_requiring_a_service_that_is_switched_off_is_an_error(tmp_path):
     config = deployment(tmp_path)
     with pytest.raises(ComposeError, match="'celery' requires 'rabbit'"):
