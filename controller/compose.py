@@ -90,6 +90,7 @@ def render(config: Config, active: Iterable[str]) -> tuple[dict[str, Any], dict[
         raise ComposeError(f"unknown service(s) {', '.join(sorted(unknown))}: the compose layers "
                            f"define {', '.join(sorted(services))}")
     kept = {}
+    settings = project_settings(config)
     for name in sorted(active):
         service = dict(services[name])
         dependencies = _dependencies(name, service, services, active)
@@ -100,7 +101,7 @@ def render(config: Config, active: Iterable[str]) -> tuple[dict[str, Any], dict[
         if config.mode == "production":
             service.setdefault("restart", "unless-stopped")
         if name in BACKEND_SERVICES:
-            service["environment"] = _with_project_settings(service.get("environment"), config)
+            service["environment"] = _with_project_settings(service.get("environment"), settings)
         kept[name] = _absolute_paths(service, config.project_dir)
     document = {key: value for key, value in document.items() if not key.startswith("x-")}
     document["services"] = kept
@@ -121,13 +122,13 @@ def project_settings(config: Config) -> list[str]:
     return names
 
 
-def _with_project_settings(environment: Any, config: Config) -> dict[str, Any]:
+def _with_project_settings(environment: Any, settings: list[str]) -> dict[str, Any]:
     """The service's environment plus `NAME: ${NAME}` for every project setting it does not set
     already, so that a project's settings reach its code without a compose overlay."""
     if isinstance(environment, list):  # an overlay may write KEY=VALUE entries
         environment = dict(entry.split("=", 1) if "=" in entry else (entry, None) for entry in environment)
     environment = dict(environment or {})
-    for name in project_settings(config):
+    for name in settings:
         environment.setdefault(name, "${%s}" % name)
     return environment
 

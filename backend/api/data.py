@@ -18,18 +18,34 @@ def logical(irods_path: str) -> str:
     return "/" + irods_path
 
 
+# The OpenAPI pieces of listing, downloading and uploading (b2stage's /api/registered shares them).
+LISTING_QUERY = [
+    query("offset", {"type": "integer", "minimum": 0}),
+    query("after", STRING, "list the names after this one (the `next` link of a page uses it)"),
+    query("limit", {"type": "integer", "minimum": 1, "maximum": transfers.MAX_PAGE}),
+    query("detailed", BOOLEAN, "size, checksum, owner and times per entry"),
+]
+DOWNLOAD_QUERY = query("download", BOOLEAN, "add Content-Disposition: attachment")
+UPLOAD_QUERY = [
+    query("parents", BOOLEAN, "create missing collections"),
+    query("checksum", STRING, "sha2:<base64> or hex sha256 the stored bytes must match"),
+]
+UPLOAD_BODY = {"content": {
+    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+    "multipart/form-data": {"schema": {"type": "object",
+                                       "properties": {"file": {"type": "string", "format": "binary"}}}},
+}}
+
+
 class DataPath(Resource):
     @operation(
         "Download a data object (Range supported) or list a collection",
         tags=["data"],
         parameters=[
             IRODS_PATH,
-            query("offset", {"type": "integer", "minimum": 0}),
-            query("after", STRING, "list the names after this one (the `next` link of a page uses it)"),
-            query("limit", {"type": "integer", "minimum": 1, "maximum": transfers.MAX_PAGE}),
-            query("detailed", BOOLEAN, "size, checksum, owner and times per entry"),
+            *LISTING_QUERY,
             query("stat", BOOLEAN, "answer the path's info as JSON instead of its content"),
-            query("download", BOOLEAN, "add Content-Disposition: attachment"),
+            DOWNLOAD_QUERY,
         ],
         responses={200: "the object's bytes, or a JSON listing or info", 206: "a byte range of the object",
                    304: "not modified (If-None-Match)", 400: None, 403: None, 404: None, 416: None},
@@ -54,17 +70,8 @@ class DataPath(Resource):
     @operation(
         "Upload a data object: the raw body (or a multipart 'file' part), streamed, checksummed, atomic",
         tags=["data"],
-        parameters=[
-            IRODS_PATH,
-            query("force", BOOLEAN, "overwrite an existing object"),
-            query("parents", BOOLEAN, "create missing collections"),
-            query("checksum", STRING, "sha2:<base64> or hex sha256 the stored bytes must match"),
-        ],
-        body={"content": {
-            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-            "multipart/form-data": {"schema": {"type": "object",
-                                               "properties": {"file": {"type": "string", "format": "binary"}}}},
-        }},
+        parameters=[IRODS_PATH, query("force", BOOLEAN, "overwrite an existing object"), *UPLOAD_QUERY],
+        body=UPLOAD_BODY,
         responses={201: "created: the stored object's info with its checksum", 200: "replaced (force)",
                    400: None, 403: None, 404: None, 409: None, 411: None, 413: None},
     )

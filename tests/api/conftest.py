@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from tests.api.deployments import PASSWORD, ZONE, add_irods_users, irods_settings
+from tests.api.deployments import ZONE, Deployment, add_irods_users, irods_settings
 from tests.irods_server import IrodsTestServer
 from tests.live import LiveApi, running_api
 
@@ -45,38 +45,17 @@ def pytest_generate_tests(metafunc):
     metafunc.parametrize("api", backends, indirect=True, scope="module")
 
 
-class Api:
+class Api(Deployment):
     """URLs, logins and a view of the stored data for assertions."""
 
     def __init__(self, live: LiveApi, backend: str = "local", irods: IrodsTestServer | None = None):
-        self.live = live
+        super().__init__(live)
         self.pid = live.pid
         self.backend = backend
         self.irods = irods
-        self._tokens: dict[str, str] = {}
-
-    def url(self, path: str) -> str:
-        return self.live.url + path
 
     def data_url(self, logical_path: str) -> str:
         return self.url("/api/data" + logical_path)
-
-    def login(self, username: str) -> str:
-        return self.live.login(username, PASSWORD)
-
-    def token_of(self, username: str) -> str:
-        if username not in self._tokens:
-            self._tokens[username] = self.login(username)
-        return self._tokens[username]
-
-    def session_of(self, username: str):
-        return self.live.session(self.token_of(username))
-
-    def create_user(self, username: str) -> None:
-        admin = self.live.session(self.live.admin_token())
-        response = admin.post(self.url("/admin/users"),
-                              json={"username": username, "password": PASSWORD, "role": "user"})
-        assert response.status_code == 201, response.text
 
     # --- what the backend stores --------------------------------------------------
 
@@ -143,7 +122,7 @@ def bob(api):
 
 @pytest.fixture
 def anonymous(api):
-    return api.live.session()
+    return api.anonymous()
 
 
 def _place_for(api, user: str, request):

@@ -12,11 +12,10 @@ import itertools
 import pytest
 import requests
 
-from tests.api.deployments import PASSWORD, ZONE
-from tests.live import LiveApi, running_api
+from tests.api.deployments import TIMEOUT, ZONE, Deployment
+from tests.live import running_api
 from tests.postgres import postgres_schema_url
 
-TIMEOUT = 30  # a safeguard against a hang, not a measurement
 _unique = itertools.count()
 
 
@@ -24,35 +23,14 @@ def home(user: str) -> str:
     return f"/{ZONE}/home/{user}"
 
 
-class B2stage:
-    """URLs and logins of one deployment."""
-
-    def __init__(self, live: LiveApi):
-        self.live = live
-        self._tokens: dict[str, str] = {}
-
-    def url(self, path: str) -> str:
-        return self.live.url + path
+class B2stage(Deployment):
+    """URLs and logins of one deployment (tests.api.deployments.Deployment), and b2stage's URLs."""
 
     def registered(self, logical_path: str) -> str:
         return self.url("/api/registered" + logical_path)
 
     def public(self, logical_path: str) -> str:
         return self.url("/public" + logical_path)
-
-    def create_user(self, username: str) -> None:
-        admin = self.live.session(self.live.admin_token())
-        created = admin.post(self.url("/admin/users"), timeout=TIMEOUT,
-                             json={"username": username, "password": PASSWORD, "role": "user"})
-        assert created.status_code == 201, created.text
-
-    def session_of(self, username: str) -> requests.Session:
-        if username not in self._tokens:
-            self._tokens[username] = self.live.login(username, PASSWORD)
-        return self.live.session(self._tokens[username])
-
-    def anonymous(self) -> requests.Session:
-        return self.live.session()
 
     def upload(self, session: requests.Session, path: str, content: bytes, **query) -> dict:
         """PUT to /api/registered; the answer (201 or 200) as JSON."""

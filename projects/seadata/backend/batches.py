@@ -15,13 +15,14 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.auth.models import utcnow
-from backend.errors import AlreadyExists, Conflict, NotFound, PermissionDenied
+from backend.errors import AlreadyExists, Conflict, PermissionDenied
 from backend.projects import database
 from backend.settings import current_settings
 from backend.storage import paths
 from backend.storage.base import Storage
 from rapydo_projects.seadata.models.batches import (CREATED, FAILED, IMPORTED, IMPORTING, Batch,
                                                     QualityCheck)
+from rapydo_projects.seadata import records
 from rapydo_projects.seadata.names import check_id
 
 BATCHES = "batches"
@@ -65,20 +66,12 @@ def create(storage: Storage, owner: str, batch_id: str, sealed: str | None) -> B
 
 
 def get(batch_id: str) -> Batch:
-    with database().transaction() as session:
-        batch = session.get(Batch, batch_id)
-    if batch is None:
-        raise NotFound(f"no batch {batch_id}")
-    return batch
+    return records.get(Batch, "batch", batch_id)
 
 
 def visible(batch_id: str, user) -> Batch:
-    """The batch if `user` is its owner or an admin; NotFound otherwise (ids of other
-    users' batches are not confirmed)."""
-    batch = get(check_id("batch", batch_id))
-    if batch.owner != user.username and not user.is_admin:
-        raise NotFound(f"no batch {batch_id}")
-    return batch
+    """The batch if `user` is its owner or an admin; NotFound otherwise."""
+    return records.visible(Batch, "batch", batch_id, user)
 
 
 def owned(batch_id: str, user, action: str) -> Batch:

@@ -28,6 +28,7 @@ from backend.storage.base import COLLECTION, Info, Storage
 from backend.workflows import archive
 from rapydo_projects.seadata.models.orders import (EXPIRED, FAILED, PREPARING, QUEUED, READY,
                                                    Order)
+from rapydo_projects.seadata import records
 from rapydo_projects.seadata.names import check_id
 
 ORDERS = "orders"
@@ -101,19 +102,12 @@ def create(owner: str, order_id: str | None, entries: list, sealed: str | None) 
 
 
 def get(order_id: str) -> Order:
-    with database().transaction() as session:
-        order = session.get(Order, order_id)
-    if order is None:
-        raise NotFound(f"no order {order_id}")
-    return order
+    return records.get(Order, "order", order_id)
 
 
 def visible(order_id: str, user) -> Order:
-    """The order if `user` is its owner or an admin; NotFound otherwise (not confirming ids)."""
-    order = get(check_id("order", order_id))
-    if order.owner != user.username and not user.is_admin:
-        raise NotFound(f"no order {order_id}")
-    return order
+    """The order if `user` is its owner or an admin; NotFound otherwise."""
+    return records.visible(Order, "order", order_id, user)
 
 
 def owned_by(owner: str) -> list[Order]:

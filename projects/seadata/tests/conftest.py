@@ -19,24 +19,16 @@ from typing import Iterator
 import pytest
 import requests
 
-from tests.api.deployments import PASSWORD, ZONE
-from tests.live import LiveApi, rabbitmq_url, running_api, wait_for
+from tests.api.deployments import TIMEOUT, ZONE, Deployment
+from tests.live import rabbitmq_url, running_api, wait_for
 
-TIMEOUT = 30  # a safeguard against a hang, not a measurement
 TASK_TIMEOUT = 90
 # The project's example workflows, which tests register through POST /api/workflows.
 WORKFLOWS = Path(__file__).resolve().parent.parent / "workflows"
 
 
-class Seadata:
-    """URLs, logins and the waiting of one deployment."""
-
-    def __init__(self, live: LiveApi):
-        self.live = live
-        self._tokens: dict[str, str] = {}
-
-    def url(self, path: str) -> str:
-        return self.live.url + path
+class Seadata(Deployment):
+    """URLs and logins of one deployment (tests.api.deployments.Deployment), and the waiting."""
 
     def home(self, user: str) -> str:
         return f"/{ZONE}/home/{user}"
@@ -45,22 +37,8 @@ class Seadata:
     def unique(prefix: str) -> str:
         return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
-    def create_user(self, username: str) -> None:
-        admin = self.live.session(self.live.admin_token())
-        created = admin.post(self.url("/admin/users"), timeout=TIMEOUT,
-                             json={"username": username, "password": PASSWORD, "role": "user"})
-        assert created.status_code == 201, created.text
-
-    def session_of(self, username: str) -> requests.Session:
-        if username not in self._tokens:
-            self._tokens[username] = self.live.login(username, PASSWORD)
-        return self.live.session(self._tokens[username])
-
     def admin(self) -> requests.Session:
         return self.live.session(self.live.admin_token())
-
-    def anonymous(self) -> requests.Session:
-        return self.live.session()
 
     def workflow(self, name: str) -> str:
         return (WORKFLOWS / f"{name}.cwl").read_text()

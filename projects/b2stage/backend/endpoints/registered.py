@@ -11,9 +11,9 @@ from flask_restful import Resource
 from werkzeug.exceptions import MethodNotAllowed
 
 from backend.api import params, transfers
+from backend.api.data import DOWNLOAD_QUERY, LISTING_QUERY, UPLOAD_BODY, UPLOAD_QUERY, logical
 from backend.api.events import data_operation_done
-from backend.api.data import logical
-from backend.api.spec import BOOLEAN, IRODS_PATH, STRING, json_body, operation, query
+from backend.api.spec import BOOLEAN, IRODS_PATH, json_body, operation, query
 from backend.auth import login_required
 from backend.storage import paths, user_storage
 from backend.storage.base import COLLECTION, DATAOBJECT, Info, Storage
@@ -47,12 +47,9 @@ class Registered(Resource):
         tags=TAGS,
         parameters=[
             IRODS_PATH,
-            query("offset", {"type": "integer", "minimum": 0}),
-            query("after", STRING, "list the names after this one (the `next` link of a page uses it)"),
-            query("limit", {"type": "integer", "minimum": 1, "maximum": transfers.MAX_PAGE}),
-            query("detailed", BOOLEAN, "size, checksum, owner and times per entry"),
+            *LISTING_QUERY,
             query("stat", BOOLEAN, "answer the path's info (with its PID) instead of its content"),
-            query("download", BOOLEAN, "add Content-Disposition: attachment"),
+            DOWNLOAD_QUERY,
         ],
         responses={200: "the object's bytes, or a listing whose objects carry their PID",
                    206: "a byte range of the object", 304: "not modified (If-None-Match)",
@@ -77,17 +74,9 @@ class Registered(Resource):
     @operation(
         "Upload and register a data object: stored as by /api/data, then given a PID",
         tags=TAGS,
-        parameters=[
-            IRODS_PATH,
-            query("force", BOOLEAN, "overwrite an existing object (it keeps its PID)"),
-            query("parents", BOOLEAN, "create missing collections"),
-            query("checksum", STRING, "sha2:<base64> or hex sha256 the stored bytes must match"),
-        ],
-        body={"content": {
-            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-            "multipart/form-data": {"schema": {"type": "object",
-                                               "properties": {"file": {"type": "string", "format": "binary"}}}},
-        }},
+        parameters=[IRODS_PATH, query("force", BOOLEAN, "overwrite an existing object (it keeps its PID)"),
+                    *UPLOAD_QUERY],
+        body=UPLOAD_BODY,
         responses={201: "registered: the object's info with its PID", 200: "replaced (force), same PID",
                    409: None, 411: None, 413: None, 503: None, **ERRORS},
     )

@@ -9,7 +9,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from backend.auth.models import UTCDateTime, utcnow
 
-# Stored statuses; "expired" is not stored: a ready order whose ticket expired reports it.
+# Statuses. A ready order whose ticket expired reports "expired"; it is stored as such once
+# its zip was removed (orders.sweep_expired).
 QUEUED, PREPARING, READY, FAILED, EXPIRED = "queued", "preparing", "ready", "failed", "expired"
 
 
