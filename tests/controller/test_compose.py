@@ -313,3 +313,24 @@ def test_dump_takes_the_active_services_from_the_configuration(tmp_path):
     services = set(yaml.safe_load(result.output)["services"])
     assert {"backend", "celery", "rabbit"} <= services  # celery requires rabbit
     assert "neo4j" not in services
+
+
+def test_the_stack_runs_the_neo4j_the_tests_run_against(tmp_path):
+    """Same version as tests/services/neo4j_launcher/pom.xml, same settings as its launcher."""
+    import xml.etree.ElementTree as ElementTree
+
+    pom = ElementTree.parse(ROOT / "tests" / "services" / "neo4j_launcher" / "pom.xml")
+    tested = pom.find("{http://maven.apache.org/POM/4.0.0}properties/{http://maven.apache.org/POM/4.0.0}neo4j.version").text
+    config = deployment(tmp_path, "production")
+    out = tmp_path / "out"
+    out.mkdir()
+    compose_file, env_file = compose.write_files(config, {"backend", "neo4j"}, out)
+    neo4j = yaml.safe_load(validate(compose_file, env_file, quiet=False))["services"]["neo4j"]
+
+    assert neo4j["image"] == f"neo4j:{tested}-community"
+    launcher = (ROOT / "tests" / "services" / "neo4j_launcher" / "Neo4jLauncher.java").read_text()
+    assert "auth_enabled, true" in launcher and "EncryptionLevel.DISABLED" in launcher
+    assert neo4j["environment"]["NEO4J_server_bolt_tls__level"] == "DISABLED"
+    assert neo4j["environment"]["NEO4J_dbms_usage__report_enabled"] == "false"
+    assert "udc_enabled, false" in launcher
+    assert neo4j["environment"]["NEO4J_AUTH"].startswith("neo4j/")
