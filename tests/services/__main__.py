@@ -8,6 +8,7 @@ import shutil
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -68,6 +69,7 @@ def _timed(label: str, action: Callable[[], object]) -> object:
 
 
 def up() -> int:
+    began = time.monotonic()
     packages = [package for service in SERVICES for package in service.packages] + debian.PACKAGES["tools"]
     packages += [package for command, package in JAVA_PACKAGES.items() if not shutil.which(command)]
     missing = debian.missing_packages(packages)
@@ -76,13 +78,27 @@ def up() -> int:
     else:
         print("packages: all installed")
     started = _load_started()
+    waiting = []
     for service in SERVICES:
         if answers(service.port):
             print(f"{service.name}: already answering on 127.0.0.1:{service.port}, left alone")
-            continue
-        pid = _timed(f"{service.name}: started on 127.0.0.1:{service.port}", lambda: service.start(STATE_DIR))
-        started[service.name] = pid
-        _save_started(started)
+        else:
+            waiting.append(service)
+    # Side by side: Neo4j's JVM takes longest, the others start meanwhile.
+    with ThreadPoolExecutor(len(waiting) or 1) as pool:
+        futures = {service.name: pool.submit(_timed, f"{service.name}: started on 127.0.0.1:{service.port}",
+                                             lambda service=service: service.start(STATE_DIR))
+                   for service in waiting}
+    failures = []
+    for name, future in futures.items():
+        try:
+            started[name] = future.result()
+        except RuntimeError as error:
+            failures.append(f"{name}: {error}")
+    _save_started(started)
+    if failures:
+        raise RuntimeError("\n".join(failures))
+    print(f"services ready in {time.monotonic() - began:.1f} s", flush=True)
     return 0
 
 
