@@ -6,6 +6,7 @@ GET /api/jobs/<id>/prov/<view>[/<run id>]     info | who | runs | run | inputs |
 GET /api/jobs/<id>/crate                      a Workflow Run RO-Crate (zip)
 GET /api/jobs/<id>/stac                       STAC Items of the outputs (a FeatureCollection)
 GET /api/provenance/lineage?path=...|entity=...&direction=backward|forward|both&depth=N
+    (only what the caller may read: backend/provenance/visibility.py)
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from flask_restful import Resource
 from backend.api import params
 from backend.api.spec import INTEGER, STRING, operation, path_param, query
 from backend.auth import current_user, login_required
-from backend.errors import BadRequest
+from backend.errors import BadRequest, NotFound, PermissionDenied
 from backend.provenance import formats, provenance
+from backend.provenance import vocabulary as v
+from backend.provenance.visibility import Viewer
 from backend.provenance.views import VIEWS, render
 from backend.storage import paths, user_storage
 from backend.workflows import jobs
@@ -27,6 +30,8 @@ FORMAT = query("f", {"type": "string", "enum": list(formats.BY_SHORT)},
                "format (instead of an Accept header)")
 DIRECTIONS = ("backward", "forward", "both")
 MAX_DEPTH = 50
+# How many elements of a lineage the caller may not see: counted, never described.
+HIDDEN_HEADER = "Provenance-Hidden-Elements"
 PROV_RESPONSES = {200: {"description": "the PROV document",
                         "content": {each.media_type: {} for each in formats.FORMATS}},
                   404: None, 406: None, 503: None}
@@ -126,14 +131,43 @@ class Lineage(Resource):
         path, entity = request.args.get("path"), request.args.get("entity")
         if bool(path) == bool(entity):
             raise BadRequest("give either path or entity")
-        storage = user_storage()
+        viewer = _viewer()
         if path:
-            # Only what the user may read: stat checks the ACL (403) before anything is said.
+            # The path must be readable (403 from storage otherwise) before anything is said.
+            storage = user_storage()
             info = storage.stat(paths.normalise(path, storage.zone))
             node = provenance().entity_at(info.path, info.checksum)
         else:
-            node = provenance().readable_entity(entity, storage, is_admin=current_user().is_admin)
-        return _document_response(provenance().lineage(node, direction, depth), chosen)
+            node = entity
+        document, hidden = provenance().visible_lineage(node, direction, depth, viewer,
+                                                        start_checked=bool(path))
+        response = _document_response(document, chosen)
+        response.headers[HIDDEN_HEADER] = str(hidden)
+        return response
+
+
+def _viewer() -> Viewer:
+    """The request's user as the provenance filter asks about them: current permissions."""
+    user, storage = current_user(), user_storage()
+
+    def may_read_path(location: str):
+        try:
+            storage.stat(location)
+            return True
+        except NotFound:
+            return None
+        except PermissionDenied:
+            return False
+
+    def may_read_job(job_id: str) -> bool:
+        try:
+            jobs().store.visible(job_id, user.username, user.is_admin)
+            return True
+        except NotFound:
+            return False
+
+    return Viewer(user_agent=v.ID[f"user/{user.username}"].uri, may_read_path=may_read_path,
+                  may_read_job=may_read_job, is_admin=user.is_admin)
 
 
 def register(api) -> None:

@@ -14,16 +14,16 @@ import logging
 import socket
 
 from flask import Flask, current_app
-from prov.constants import PROV_LOCATION
-from prov.model import ProvDocument
+from prov.model import ProvDocument, ProvElement
 
-from backend.errors import NoProvenance, NotFound, PermissionDenied, ServiceUnavailable
+from backend.errors import NoProvenance, NotFound, ServiceUnavailable
 from backend.health import register_check
 from backend.provenance import capture, model, operations
 from backend.provenance import vocabulary as v
 from backend.provenance.describe import run_description
 from backend.provenance.outbox import Outbox
 from backend.provenance.store import ProvenanceStore, build_store
+from backend.provenance.visibility import Viewer, visible_part
 
 log = logging.getLogger(__name__)
 
@@ -93,32 +93,17 @@ class ProvenanceService:
             raise NoProvenance(f"no provenance is recorded for {path}")
         return found
 
-    def readable_entity(self, entity: str, storage, *, is_admin: bool = False) -> str:
-        """`entity` if the user may read one of the storage paths it was recorded at; for an
-        object gone from storage, if the user took part in what happened to it (uploaded,
-        used, removed it). PermissionDenied otherwise, like storage itself."""
-        document = self.store.lineage(entity, "backward", 0)
-        locations = [str(value) for record in document.get_records() if record.is_element()
-                     and record.identifier.uri == entity
-                     for key, value in record.attributes if key == PROV_LOCATION]
-        if not locations or is_admin:
-            return entity  # not a storage object (an intermediate of a run): nothing to guard
-        for location in locations:
-            try:
-                storage.stat(location)  # PermissionDenied when the user may not read it
-                return entity
-            except NotFound:
-                continue
-        nearby = self.store.lineage(entity, "both", 1)
-        user = v.ID[f"user/{storage.user}"].uri
-        if any(record.is_element() and record.identifier.uri == user
-               for record in nearby.get_records()):
-            return entity
-        raise PermissionDenied(f"{entity} is no longer in storage, and {storage.user} took no "
-                               "part in what was done with it")
-
-    def lineage(self, node: str, direction: str, depth: int) -> ProvDocument:
-        return self.store.lineage(node, direction, depth)
+    def visible_lineage(self, node: str, direction: str, depth: int, viewer: Viewer,
+                        *, start_checked: bool = False) -> tuple[ProvDocument, int]:
+        """The lineage of `node` as `viewer` may see it (backend/provenance/visibility.py), and
+        how many elements were hidden. NotFound when the viewer may not see `node` itself
+        (unless the caller already checked it, as a path it may read): ids of other users'
+        runs are not confirmed."""
+        if not start_checked:
+            itself, _ = visible_part(self.store.lineage(node, "both", 1), viewer)
+            if not any(record.identifier.uri == node for record in itself.get_records(ProvElement)):
+                raise NotFound(f"no provenance about {node}")
+        return visible_part(self.store.lineage(node, direction, depth), viewer)
 
     def describe(self, job, urls: dict) -> dict:
         from backend.workflows import registry

@@ -187,7 +187,7 @@ def test_lineage_is_only_for_what_the_user_may_read(api, alice, job):
     output = alice.get(api.url(f"/api/jobs/{job['id']}/results")).json()["counted"]["path"]
     assert bob.get(api.url("/api/provenance/lineage"), params={"path": output}).status_code == 403
     entity = f"{ID}run/{job['id']}/output/counted/0"
-    assert bob.get(api.url("/api/provenance/lineage"), params={"entity": entity}).status_code == 403
+    assert bob.get(api.url("/api/provenance/lineage"), params={"entity": entity}).status_code == 404
     assert alice.get(api.url("/api/provenance/lineage"), params={"entity": entity}).status_code == 200
 
 
