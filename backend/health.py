@@ -12,7 +12,8 @@ log = logging.getLogger(__name__)
 
 
 def register_check(app: Flask, service: str, check: Callable[[], dict]) -> None:
-    """`check()` returns {"status": "ok"|"down", ...details} and should not raise."""
+    """`check()` returns {"status": "ok"|"down"|"none", ...details} and should not raise;
+    "none": the deployment does not use the service now (e.g. no worker has started)."""
     app.extensions.setdefault(KEY, {})[service] = check
 
 

@@ -45,7 +45,27 @@ def data_operation(kind: str, user: str, infos: tuple) -> None:
     """
 
 
-HOOKS = {"register": register, "data_operation": data_operation}
+def before_data_operation(kind: str, user: str | None, info, storage) -> None:
+    """Optional: asked before a data operation done through the core's endpoints; raise a
+    typed error of backend.errors (PermissionDenied, Conflict, ...) to refuse it: the client
+    gets that error and nothing is done.
+
+    `kind` is delete, move or overwrite; `info` the storage Info of what would be removed,
+    moved or overwritten (a collection's whole subtree goes along: look below it); `user`
+    who asks, None for the bearer of a ticket; `storage` the session that would do it, to
+    read what is there (metadata, children) with the same rights. Asked by /api/data
+    (DELETE, and PUT with force over an existing object), /api/copy with force over an
+    existing path, /api/move, and uploads with force through a write ticket (e.g. the
+    b2stage project keeps objects with a PID from being deleted). A project's own
+    endpoints decide for themselves.
+
+    Implemented by any `projects/<p>/backend/endpoints/*.py` that defines it, asked in the
+    order the modules register; the first refusal wins.
+    """
+
+
+HOOKS = {"register": register, "data_operation": data_operation,
+         "before_data_operation": before_data_operation}
 
 
 def implementations(modules: list[ModuleType], hook: str) -> list:

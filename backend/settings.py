@@ -13,6 +13,7 @@ carries them; names of core settings are not project settings.
 from __future__ import annotations
 
 import os
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from types import MappingProxyType
 from typing import Literal, Mapping
@@ -69,8 +70,13 @@ class Settings(BaseModel):
     jwt_ttl: int = 24 * 3600
     admin_user: str = "admin"
     admin_password: SecretStr | None = None
+    # Consecutive failed logins to one account from one client address before that address
+    # is banned from that account for auth_ban_seconds (failures older than that no longer count).
     auth_max_login_attempts: int = 5
     auth_ban_seconds: int = 600
+    # Reverse proxies whose X-Forwarded-For names the client (addresses or networks); a
+    # request from anywhere else is the client itself. Empty: trust no header.
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     # Argon2 cost; lowered only by tests that create many users.
     password_time_cost: int = 3
 
@@ -98,6 +104,18 @@ class Settings(BaseModel):
     job_max_attempts: int = 2
     # Run CWL tools in containers: auto (when a Docker engine answers here), always, never.
     cwl_containers: Literal["auto", "always", "never"] = "auto"
+    # What a CWL document submitted to the registry may cost: bytes, YAML aliases, YAML
+    # nodes (also once aliases are expanded), nesting, and seconds to read and validate it.
+    workflow_max_size: int = 2 * 1024 * 1024
+    workflow_max_aliases: int = 100
+    workflow_max_nodes: int = 50_000
+    workflow_max_depth: int = 64
+    workflow_validation_timeout: float = 20.0
+    # How jobs' tools run (backend/workflows/sandbox.py): bwrap (bubblewrap, as an unprivileged
+    # user seeing only the job's files), or none (as the worker: only for trusted workflows).
+    job_sandbox: Literal["bwrap", "none"] = "bwrap"
+    # Sandboxed jobs whose workflow asks for network access (CWL NetworkAccess) get it.
+    job_network: bool = False
 
     # Record W3C PROV of every finished job and data operation.
     prov_capture: bool = True
@@ -120,6 +138,17 @@ class Settings(BaseModel):
         hand, Settings holds exactly those given. Not a model field: like `project`, it is derived
         by the configuration, not one variable declared in confs/defaults.yml."""
         return MappingProxyType(self._project_settings)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value):
+        # The environment carries one string: "10.0.0.1, 172.16.0.0/12".
+        if isinstance(value, str):
+            value = value.replace(",", " ").split()
+        try:
+            return tuple(ip_network(item, strict=False) for item in value)
+        except ValueError as exc:
+            raise ValueError(f"TRUSTED_PROXIES: {exc}") from None
 
     @field_validator("data_dir")
     @classmethod

@@ -28,7 +28,7 @@ from common import OUT, ROOT
 
 from controller import health  # noqa: E402
 from controller.config import load_config  # noqa: E402
-from tests.live import ADMIN_PASSWORD, free_port  # noqa: E402
+from tests.live import ADMIN_PASSWORD, free_port, project_copy  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -77,7 +77,9 @@ def by_hand(data_dir: Path) -> tuple[float, float]:
 
 def with_rapydo(data_dir: Path) -> tuple[float, float]:
     port = free_port()
-    command = [str(VENV_BIN / "rapydo"), "--project-dir", str(ROOT), "--data-dir", str(data_dir),
+    # `start` records the deployment in its project directory: a copy, not the checkout.
+    project = project_copy(data_dir / "project")
+    command = [str(VENV_BIN / "rapydo"), "--project-dir", str(project), "--data-dir", str(data_dir / "data"),
                "--env", f"API_PORT={port}", "--env", f"ADMIN_PASSWORD={ADMIN_PASSWORD}"]
     started = time.perf_counter()
     subprocess.run([*command, "start"], check=True, capture_output=True)

@@ -15,6 +15,11 @@ COPY controller controller
 RUN python -m venv /venv && /venv/bin/pip install --no-cache-dir .
 
 FROM python:3.11-slim
+# bubblewrap: every job's tools run in it (backend/workflows/sandbox.py). The celery
+# container needs the rights to create its namespaces: see README, "Security".
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends bubblewrap \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 1000 rapydo \
     && mkdir /data && chown rapydo:rapydo /data
 COPY --from=build /venv /venv

@@ -14,13 +14,12 @@ import shutil
 import socket
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
-import yaml
 
+from controller import deployment, host_secrets, local_listing, sandbox
 from controller.config import HOST_FILE, PROJECT_FILE, PROJECTS_DIR, ConfigError, read_layers, read_yaml
-from controller.local_engine import uwsgi_binary
+from controller.local_engine import LocalEngine, Status, uwsgi_binary
 from controller.merge import merge_layers
 from controller.services import (
     BACKEND_SECTION, activation, all_needs, load_catalogue, values,
@@ -61,16 +60,22 @@ def masked(name: str, value: str, secret_names: set[str]) -> str:
     return URL_PASSWORD.sub(rf"\g<1>{MASK}\g<3>", value)
 
 
-def prerequisites(config) -> list[tuple[bool, str]]:
-    """`(ok, description)` for each thing the chosen engine needs on this host."""
+def prerequisites(config, engine: LocalEngine | None = None, state: Status | None = None
+                  ) -> list[tuple[bool, str]]:
+    """`(ok, description)` for each thing the chosen engine needs on this host; for the local
+    engine, of `engine` (the running deployment, or the one `start` would start) in `state`."""
     checks = [(sys.version_info[:2] >= MIN_PYTHON,
                f"Python {sys.version.split()[0]} (needs >= {'.'.join(map(str, MIN_PYTHON))})")]
     if config.engine == "local":
         uwsgi = uwsgi_binary()
         checks.append((uwsgi.exists() and os.access(uwsgi, os.X_OK), f"uWSGI executable at {uwsgi}"))
-        host, port = config.variables.get("API_HOST", "127.0.0.1"), config.variables.get("API_PORT", "8080")
-        checks.append((port_is_free(host, int(port)), f"API port {host}:{port} is free"))
-        checks.append((is_writable(config.data_dir), f"DATA_DIR {config.data_dir} is writable"))
+        where = f"{engine.host}:{engine.port}"
+        if state is not None and state.running:
+            checks.append((True, f"API port {where} is this deployment's (running, pid {state.pid})"))
+        else:
+            checks.append((port_is_free(engine.host, engine.port), f"API port {where} is free"))
+        checks.append((is_writable(engine.data_dir), f"DATA_DIR {engine.data_dir} is writable"))
+        checks.append(sandbox.check(config.variables))  # jobs run here, in bubblewrap
     else:
         found = shutil.which("docker") or shutil.which("docker-compose")
         checks.append((found is not None, f"docker or docker-compose on PATH ({found or 'not found'})"))
@@ -96,22 +101,25 @@ def is_writable(directory: Path) -> bool:
 
 def empty_secrets(project_dir: Path) -> dict[str, dict[str, str]]:
     """section -> {name: ""} for every secret any known service declares that no file
-    layer below .projectrc sets."""
+    layer (.projectrc included) sets."""
     catalogue = load_catalogue(project_dir)
-    below = merge_layers(*(layer.document for layer in read_layers(project_dir, environ={}, host_file=False)))
+    files = merge_layers(*(layer.document for layer in read_layers(project_dir, environ={})))
     empty: dict[str, dict[str, str]] = {}
     for _, need in all_needs(catalogue):
-        if need.secret and not (below.get(need.section) or {}).get(need.name):
+        if need.secret and not (files.get(need.section) or {}).get(need.name):
             empty.setdefault(need.section, {})[need.name] = ""
     return empty
 
 
-def write_private(path: Path, text: str) -> None:
-    """Write `text` to `path` readable by its owner only (0600), also when it exists."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-        os.fchmod(stream.fileno(), 0o600)
-        stream.write(text)
+def has_run(context) -> tuple[bool, str]:
+    """Whether the deployment this command acts on has run, and where that shows."""
+    config = context.config
+    if config.engine == "local":
+        data_dir = context.engine().data_dir
+        return deployment.has_run(data_dir), str(data_dir)
+    # The compose engine's data lives in volumes: a rendered .env means it was deployed.
+    env_file = config.project_dir / ".env"
+    return env_file.exists(), f"the compose deployment ({env_file} exists)"
 
 
 def register(group: click.Group) -> None:
@@ -139,7 +147,8 @@ def register(group: click.Group) -> None:
         elif ok:
             active = ", ".join(sorted(activation(config))) or "none"
             click.echo(f"{mark(True)} configuration is valid (services: {active})")
-        for passed, description in prerequisites(config):
+        engine, state = context.running_or_next() if config.engine == "local" else (None, None)
+        for passed, description in prerequisites(config, engine, state):
             ok = ok and passed
             click.echo(f"{mark(passed)} {description}")
         click.echo(click.style("All checks passed.", fg="green") if ok else
@@ -147,32 +156,38 @@ def register(group: click.Group) -> None:
         sys.exit(0 if ok else 1)
 
     @group.command()
-    @click.option("--force", is_flag=True, help=f"Replace the secrets of an existing {HOST_FILE}.")
     @click.pass_obj
-    def init(context, force):
-        """Write .projectrc with a random secret for every empty password or secret (mode 0600).
+    def init(context):
+        """Give every empty password or secret a random value in .projectrc (mode 0600).
 
-        Refuses to touch an existing .projectrc unless --force; then its other settings are
-        kept and the generated secrets replaced.
+        Values already set are kept. On a deployment that has run, JWT_SECRET and
+        ADMIN_PASSWORD are not written: its state holds them (controller.host_secrets).
+        `rapydo password NAME` changes any secret and applies it.
         """
         config = context.config
-        path = config.project_dir / HOST_FILE
-        if path.exists() and not force:
-            raise click.ClickException(f"{path} exists: pass --force to replace its secrets")
-        document: dict[str, Any] = read_yaml(path, required=False) if path.exists() else {}
-        generated = []
+        ran, where = has_run(context)
+        generated: dict[str, dict[str, str]] = {}
+        held = []
         for section, names in empty_secrets(config.project_dir).items():
-            target = document.setdefault(section, {}) or {}
-            document[section] = target
             for name in names:
-                target[name] = secrets.token_urlsafe(24)
-                generated.append(f"{section}.{name}")
-        header = ("# Host layer: secrets and host-only settings (git-ignored, mode 0600).\n"
-                  "# Written by `rapydo init`; same format as rapydo.yml.\n")
-        write_private(path, header + yaml.safe_dump(document, sort_keys=True))
-        click.echo(f"Wrote {path} (mode 0600) with {len(generated)} generated secret(s):")
-        for name in generated:
-            click.echo(f"  {name}")
+                if ran and name in host_secrets.KEPT:
+                    held.append(name)
+                else:
+                    generated.setdefault(section, {})[name] = secrets.token_urlsafe(24)
+        path = config.project_dir / HOST_FILE
+        if generated:
+            host_secrets.write(config.project_dir, generated)
+        count = sum(map(len, generated.values()))
+        click.echo(f"Wrote {path} (mode 0600) with {count} generated secret(s):" if generated else
+                   f"Nothing to generate: every secret is set in {path} or below.")
+        for section, names in generated.items():
+            for name in names:
+                click.echo(f"  {section}.{name}")
+        if held:
+            click.echo(f"Not generated: {', '.join(held)}. {where} has run and keeps them (the administrator "
+                       f"exists in its users database, its JWT secret in DATA_DIR); a value written now "
+                       f"would be ignored or would silently invalidate every token.")
+        click.echo("Values already set are kept; change one with `rapydo password NAME`.")
 
     @group.group("list")
     def list_group():
@@ -181,13 +196,19 @@ def register(group: click.Group) -> None:
     @list_group.command("services")
     @click.pass_obj
     def list_services(context):
-        """Each known service: on or off, and why."""
+        """What runs: with the local engine, its processes and what they use (embedded or
+        external); with compose, each known service on or off, and why."""
         config = context.config
         try:
             catalogue = load_catalogue(config.project_dir)
             reasons = activation(config, catalogue)
         except ConfigError as exc:
             raise click.ClickException(str(exc)) from None
+        if config.engine == "local":
+            engine, state = context.running_or_next()
+            for line in local_listing.lines(engine, state, reasons, masked=lambda url: masked("URL", url, set())):
+                click.echo(line)
+            return
         width = max(map(len, catalogue))
         for name in catalogue:
             on = name in reasons

@@ -7,7 +7,12 @@ Everything lives under DATA_DIR:
     logs/api.log    uWSGI's and the application's output
     run/worker.pid  the Celery worker's main process (written by us at spawn)
     run/worker.ready  written once the worker logged that it consumes the queue
+    run/worker-heartbeats/  the workers' own heartbeats, read by /api/status (backend.tasks.heartbeat);
+                    cleared when the API starts: a new deployment has no worker yet
     logs/worker.log the worker's output
+
+START_TIMEOUT (seconds, default 60) bounds `start`: the API and then its worker must be
+ready within it, else everything this start launched is killed.
 
 The worker (`celery -A backend.tasks.worker worker`) starts once the API is healthy and
 stops before it; both carry MARKER in their environment, the worker WORKER_MARKER too.
@@ -22,6 +27,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -38,6 +44,9 @@ from controller.health import Health
 UWSGI_INI = Path("confs") / "uwsgi.ini"
 DEFAULT_PORT = 8080
 DEFAULT_HOST = "127.0.0.1"
+DEFAULT_START_TIMEOUT = 60.0
+# Written by the workers (backend.tasks.heartbeat), relative to DATA_DIR.
+WORKER_HEARTBEATS = Path("run") / "worker-heartbeats"
 ADMIN_CREDENTIALS = "admin-credentials"
 # Names the API process inherits from the caller; the rest of its environment is `env`.
 PASSTHROUGH = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR",
@@ -50,6 +59,8 @@ WORKER_APP = "backend.tasks.worker"
 WORKER_READY = " ready."
 POLL_INTERVAL = 0.5
 LOG_TAIL_LINES = 40
+# A Python exception as a traceback ends it: "ValueError: ...", "backend.x.ConfigError: ...".
+FIRST_ERROR = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception)\b.*:")
 
 
 class EngineError(Exception):
@@ -113,7 +124,8 @@ class LocalEngine:
     """Start, stop and inspect one API instance (one DATA_DIR).
 
     `env` is the backend's environment (the merged `variables`): DATA_DIR (relative to
-    `project_dir`), API_HOST and API_PORT are read here too. `module` overrides the ini's
+    `project_dir`), API_HOST, API_PORT and START_TIMEOUT (unless `start_timeout` is given)
+    are read here too. `module` overrides the ini's
     WSGI callable, backend.wsgi:app (tests); `uwsgi_args` are appended to the uWSGI
     command line (e.g. ["--processes", "8"]). `worker=False` runs the API alone (no Celery
     worker is started, stopped or reported); `worker_args` are appended to the worker's command.
@@ -127,7 +139,7 @@ class LocalEngine:
         module: str | None = None,
         uwsgi: Path | str | None = None,
         uwsgi_args: Sequence[str] = (),
-        start_timeout: float = 60.0,
+        start_timeout: float | None = None,
         stop_timeout: float = 45.0,
         worker: bool = True,
         celery: Path | str | None = None,
@@ -141,7 +153,8 @@ class LocalEngine:
         self.module = module
         self.uwsgi = Path(uwsgi) if uwsgi else uwsgi_binary()
         self.uwsgi_args = tuple(uwsgi_args)
-        self.start_timeout = start_timeout
+        self.start_timeout = (float(self.env.get("START_TIMEOUT") or DEFAULT_START_TIMEOUT)
+                              if start_timeout is None else start_timeout)
         self.stop_timeout = stop_timeout
         self._child: subprocess.Popen | None = None
         self.worker = worker
@@ -179,6 +192,10 @@ class LocalEngine:
         return self.data_dir / "logs" / "worker.log"
 
     @property
+    def worker_heartbeats(self) -> Path:
+        return self.data_dir / WORKER_HEARTBEATS
+
+    @property
     def url(self) -> str:
         """Where clients on this host reach the API (a wildcard bind is reached on loopback)."""
         host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(self.host, self.host)
@@ -186,11 +203,12 @@ class LocalEngine:
 
     # --- commands ---------------------------------------------------------------
     def start(self, progress: Callable[[], None] | None = None) -> Started:
-        """Launch uWSGI in the background and wait for GET /api/status to answer 200.
+        """Launch uWSGI in the background and wait for GET /api/status to answer 200, then
+        the worker until it is ready, both within `start_timeout` seconds.
 
         `progress` is called at every poll (the CLI prints a dot). Raises
         AlreadyRunning, or EngineError (with the log's last lines) after killing
-        whatever was started when the API does not come up.
+        whatever was started when the API or the worker does not come up.
         """
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -200,14 +218,17 @@ class LocalEngine:
                 raise AlreadyRunning(running.pid, self.url)
             processes.remove_file(self.pid_file)
             processes.remove_file(self.ready_file)
+            # Heartbeats of an earlier run would make /api/status report its worker as down.
+            shutil.rmtree(self.worker_heartbeats, ignore_errors=True)
             log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
             child = self._spawn()
             processes.write_pid(self.pid_file, child.pid)
+        deadline = time.monotonic() + self.start_timeout
         worker = None
         try:
-            self._wait_ready(child, log_offset, progress)
+            self._wait_ready(child, log_offset, progress, deadline)
             if self.worker:
-                worker = self._start_worker(progress)
+                worker = self._start_worker(progress, deadline)
         except BaseException:
             if worker is not None:
                 self._abort_worker(worker)
@@ -249,8 +270,9 @@ class LocalEngine:
                       worker=worker)
 
     def start_worker(self, progress: Callable[[], None] | None = None) -> int:
-        """(Re)start the Celery worker alone, e.g. after it died; replaces a stale one. Its pid."""
-        return self._start_worker(progress).pid
+        """(Re)start the Celery worker alone, e.g. after it died; replaces a stale one. Its pid.
+        Raises EngineError, after killing it, when it is not ready within `start_timeout`."""
+        return self._start_worker(progress, time.monotonic() + self.start_timeout).pid
 
     def worker_status(self) -> WorkerStatus:
         proc = self._worker_process()
@@ -276,10 +298,14 @@ class LocalEngine:
         (readiness is then the health check alone)."""
         return not any(char.isspace() for char in str(self.ready_file))
 
-    def child_environment(self) -> dict[str, str]:
+    def backend_environment(self) -> dict[str, str]:
+        """What any backend process of this deployment gets: `env` and a few process basics."""
         inherited = {name: value for name, value in os.environ.items()
                      if name in PASSTHROUGH or name.startswith("LC_")}
-        return {**inherited, **self.env, "DATA_DIR": str(self.data_dir), MARKER: str(self.pid_file)}
+        return {**inherited, **self.env, "DATA_DIR": str(self.data_dir)}
+
+    def child_environment(self) -> dict[str, str]:
+        return {**self.backend_environment(), MARKER: str(self.pid_file)}
 
     def _spawn(self) -> subprocess.Popen:
         if not self.uwsgi.exists():
@@ -306,8 +332,9 @@ class LocalEngine:
     def worker_environment(self) -> dict[str, str]:
         return {**self.child_environment(), WORKER_MARKER: str(self.worker_pid_file)}
 
-    def _start_worker(self, progress) -> subprocess.Popen:
-        """Spawn the worker and wait until it logs that it is ready (or fails)."""
+    def _start_worker(self, progress, deadline: float) -> subprocess.Popen:
+        """Spawn the worker and wait until it logs that it is ready; on failure (or an
+        interrupt) kill it before raising, so that no half-started worker is left."""
         if not self.celery.exists():
             raise EngineError(f"celery not found at {self.celery}")
         with self._lock():
@@ -325,18 +352,25 @@ class LocalEngine:
                 )
             processes.write_pid(self.worker_pid_file, self._worker_child.pid)
         child = self._worker_child
-        deadline = time.monotonic() + self.start_timeout
+        try:
+            self._wait_worker_ready(child, offset, progress, deadline)
+        except BaseException:
+            self._abort_worker(child)
+            raise
+        self.worker_ready_file.write_text("ready\n")
+        return child
+
+    def _wait_worker_ready(self, child: subprocess.Popen, offset: int, progress, deadline: float) -> None:
         while True:
             code = child.poll()
             if code is not None:
                 raise EngineError(f"the Celery worker exited with code {code} before it was ready",
                                   self._log_tail(offset, self.worker_log_file))
             if WORKER_READY in self._log_text(offset, self.worker_log_file):
-                self.worker_ready_file.write_text("ready\n")
-                return child
+                return
             if time.monotonic() >= deadline:
-                raise EngineError(f"the Celery worker was not ready within {self.start_timeout:g} s",
-                                  self._log_tail(offset, self.worker_log_file))
+                raise EngineError(f"the Celery worker was not ready within {self.start_timeout:g} s "
+                                  f"(START_TIMEOUT)", self._log_tail(offset, self.worker_log_file))
             if progress:
                 progress()
             time.sleep(POLL_INTERVAL)
@@ -368,21 +402,21 @@ class LocalEngine:
         return processes.find_process(pid, marker=(WORKER_MARKER, str(self.worker_pid_file)))
 
     # --- the API --------------------------------------------------------------------
-    def _wait_ready(self, child: subprocess.Popen, log_offset: int, progress) -> None:
-        deadline = time.monotonic() + self.start_timeout
+    def _wait_ready(self, child: subprocess.Popen, log_offset: int, progress, deadline: float) -> None:
         last: Health | None = None
         while True:
             code = child.poll()
             if code is not None:
-                raise EngineError(f"uWSGI exited with code {code} before the API answered",
-                                  self._log_tail(log_offset))
+                raise EngineError(f"uWSGI exited with code {code} before the API answered"
+                                  f"{self._first_error(log_offset)}", self._log_tail(log_offset))
             last = health.check(self.url, timeout=2.0)
             if last.ok and self._all_workers_ready(child.pid):
                 return
             if time.monotonic() >= deadline:
                 why = ("not every worker has built the app" if last.ok else
                        f"no 200 from {self.url}{health.STATUS_PATH}, last: {last.describe()}")
-                raise EngineError(f"the API was not ready within {self.start_timeout:g} s: {why}",
+                raise EngineError(f"the API was not ready within {self.start_timeout:g} s "
+                                  f"(START_TIMEOUT): {why}",
                                   self._log_tail(log_offset))
             if progress:
                 progress()
@@ -442,6 +476,15 @@ class LocalEngine:
                 return log.read().decode("utf-8", "replace")
         except FileNotFoundError:
             return ""
+
+    def _first_error(self, offset: int) -> str:
+        """": <the first exception line>" of the log since `offset`, or "". When the app fails
+        to load, uWSGI interrupts its other workers and their tracebacks fill the tail: the
+        first error is the cause."""
+        for line in self._log_text(offset).splitlines():
+            if FIRST_ERROR.match(line):
+                return f": {line.strip()}"
+        return ""
 
     def _log_tail(self, offset: int = 0, log_file: Path | None = None) -> str:
         lines = self._log_text(offset, log_file).splitlines()

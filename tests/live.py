@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import time
 from dataclasses import dataclass, field
@@ -61,6 +62,18 @@ def wait_for(condition, timeout: float = 60.0) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+def project_copy(directory: Path) -> Path:
+    """A throw-away deployment directory for tests that run `rapydo start`, which records the
+    deployment in the project directory (.rapydo-deployment): never the checkout's. The
+    framework's files are copied (no .projectrc: hermetic); projects/ is the checkout's, where
+    the backend finds them too."""
+    for name in ("rapydo.yml", "docker-compose.base.yml", "confs/defaults.yml", "confs/uwsgi.ini"):
+        (directory / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, directory / name)
+    (directory / "projects").symlink_to(ROOT / "projects", target_is_directory=True)
+    return directory
 
 
 def live_environment(data_dir: Path, port: int, **env) -> dict[str, str]:

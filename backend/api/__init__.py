@@ -152,16 +152,17 @@ def refuse_tricky_request_paths() -> None:
 
 
 def core_modules():
-    from backend.api import (acls, admin, auth, data, jobs, metadata, openapi, provenance, status,
-                             tasks, tickets, workflows)
+    from backend.api import (acls, admin, auth, data, jobs, metadata, openapi, provenance, root,
+                             status, tasks, tickets, workflows)
 
-    return [status, auth, admin, data, metadata, acls, tickets, tasks, workflows, jobs, provenance,
+    return [root, status, auth, admin, data, metadata, acls, tickets, tasks, workflows, jobs, provenance,
             openapi]
 
 
 def register_api(app: Flask) -> Api:
     """Core endpoints first, then the project chain's, root first (the same `register` hook);
-    the projects' `data_operation` hooks are kept for backend.api.events."""
+    the projects' `data_operation` and `before_data_operation` hooks are kept for
+    backend.api.events."""
     app.url_map.converters["anypath"] = AnyPathConverter
     app.before_request(refuse_tricky_request_paths)
     settings = app.extensions["rapydo.settings"]
@@ -173,4 +174,5 @@ def register_api(app: Flask) -> Api:
     api.finish()
     app.extensions["rapydo.api"] = api
     app.extensions[events.LISTENERS_KEY] = hooks.implementations(project_modules, "data_operation")
+    app.extensions[events.VETOES_KEY] = hooks.implementations(project_modules, "before_data_operation")
     return api

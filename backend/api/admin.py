@@ -1,13 +1,14 @@
-"""/admin/users: user management, for admins only."""
+"""/admin/users: user management; /admin/bans: login bans. For admins only."""
 
 from __future__ import annotations
 
 from flask import url_for
 from flask_restful import Resource
 
+from backend.accounts import account_ended
 from backend.api import params
 from backend.api.auth import USER_SCHEMA, json_response, no_content, only_fields, user_view
-from backend.api.spec import BOOLEAN, json_body, operation, path_param
+from backend.api.spec import BOOLEAN, STRING, json_body, operation, path_param
 from backend.auth import ADMIN, USER, auth_service, login_required
 from backend.auth.service import EMAIL_MAX_LENGTH, EMAIL_PATTERN, UNSET, USERNAME_PATTERN
 from backend.auth.passwords import MIN_PASSWORD_LENGTH
@@ -80,7 +81,9 @@ class UserItem(Resource):
         "Change a user's email, role, password or disabled flag (only the fields sent)", tags=["admin"],
         parameters=[USERNAME], body=_strict(json_body(FIELDS)),
         responses={200: USER_RESPONSE, 400: None, 403: None, 404: None, 409: None, 422: None},
-        description="A new password revokes the user's tokens and lifts a login ban. "
+        description="A new password revokes the user's tokens and lifts their login bans. "
+                    "Disabling a user cancels their queued and running jobs, and their tickets "
+                    "no longer read nor write (until they are enabled again). "
                     "The last active admin can be neither demoted nor disabled (409).",
     )
     @login_required(ADMIN)
@@ -90,16 +93,51 @@ class UserItem(Resource):
         for name, kind in (("role", str), ("password", str), ("disabled", bool)):
             if name in body:
                 changes[name] = params.field(body, name, kind)
-        return user_view(auth_service().update_user(username, **changes))
+        user = auth_service().update_user(username, **changes)
+        if changes.get("disabled") is True:
+            account_ended(user.username, deleted=False)
+        return user_view(user)
 
-    @operation("Delete a user and their tokens (their home collection and data stay)", tags=["admin"],
-               parameters=[USERNAME], responses={204: "deleted", 400: None, 403: None, 404: None, 409: None})
+    @operation("Delete a user, their tokens, tickets, jobs and the grants others gave them "
+               "(their home collection and data stay)", tags=["admin"],
+               parameters=[USERNAME],
+               responses={204: "deleted", 400: None, 403: None, 404: None, 409: None, 503: None})
     @login_required(ADMIN)
     def delete(self, username):
         auth_service().delete_user(username)
+        account_ended(username, deleted=True)
+        return no_content()
+
+
+BAN_SCHEMA = {
+    "type": "object",
+    "required": ["username", "address", "banned_until"],
+    "properties": {"username": STRING,
+                   "address": {"type": "string", "description": "the client address banned"},
+                   "banned_until": {"type": "string", "format": "date-time"}},
+}
+
+
+class Bans(Resource):
+    @operation("Login bans in force: which client address is banned from which account",
+               tags=["admin"],
+               responses={200: json_response("bans", {"type": "array", "items": BAN_SCHEMA}), 403: None})
+    @login_required(ADMIN)
+    def get(self):
+        return [ban.as_dict() for ban in auth_service().list_bans()]
+
+
+class BanItem(Resource):
+    @operation("Lift every login ban of a user, from any address", tags=["admin"],
+               parameters=[USERNAME], responses={204: "lifted (or there was none)", 403: None, 404: None})
+    @login_required(ADMIN)
+    def delete(self, username):
+        auth_service().lift_bans(username)
         return no_content()
 
 
 def register(api) -> None:
     api.add_resource(Users, "/admin/users")
     api.add_resource(UserItem, "/admin/users/<string:username>", endpoint=UserItem.endpoint)
+    api.add_resource(Bans, "/admin/bans")
+    api.add_resource(BanItem, "/admin/bans/<string:username>")

@@ -7,6 +7,7 @@ from flask import Response, request
 from flask_restful import Resource
 
 from backend.api import params
+from backend.api.client import client_address
 from backend.api.spec import BOOLEAN, STRING, json_body, operation, path_param
 from backend.auth import auth_service, current_token, current_user, login_required
 from backend.errors import BadRequest
@@ -90,15 +91,17 @@ class Login(Resource):
                        required=["username", "password"]),
         responses={200: json_response("a token for the Authorization header", LOGIN_SCHEMA),
                    400: None, 401: None, 403: None},
-        description="Wrong passwords and unknown users get the same 401. After too many "
-                    "consecutive failures the account is banned for a while (403), even for the "
-                    "right password.",
+        description="Wrong passwords and unknown users get the same 401. After "
+                    "AUTH_MAX_LOGIN_ATTEMPTS failures in a row from one client address, that "
+                    "address is banned from that account for AUTH_BAN_SECONDS (403, even for the "
+                    "right password); the account's owner still logs in from elsewhere. An "
+                    "administrator lifts bans at /admin/bans/<username>.",
     )
     def post(self):
         body = params.json_object()
         username = params.field(body, "username", str)
         password = params.field(body, "password", str)
-        result = auth_service().login(username, password, ip=request.remote_addr,
+        result = auth_service().login(username, password, ip=client_address(),
                                       user_agent=request.headers.get("User-Agent"))
         return login_view(result)
 
@@ -157,7 +160,7 @@ def storage_login(body: dict, *, scheme_field: str):
 
     return auth_service().login_with_storage(
         username, verify, keep_credentials=settings.irods_session_mode == "user",
-        ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
+        ip=client_address(), user_agent=request.headers.get("User-Agent"))
 
 
 class Logout(Resource):

@@ -6,7 +6,7 @@ from flask import Response
 from flask_restful import Resource
 
 from backend.api import params, transfers
-from backend.api.events import data_operation_done
+from backend.api.events import data_operation_allowed, data_operation_done, overwrite_allowed
 from backend.api.spec import BOOLEAN, IRODS_PATH, STRING, json_body, operation, query
 from backend.auth import login_required
 from backend.storage import user_storage
@@ -77,7 +77,10 @@ class DataPath(Resource):
     )
     @login_required()
     def put(self, irods_path):
-        info, replaced = transfers.upload(user_storage(), logical(irods_path))
+        storage, path = user_storage(), logical(irods_path)
+        if params.flag("force"):
+            overwrite_allowed(storage, path)
+        info, replaced = transfers.upload(storage, path)
         data_operation_done("upload", info)
         return info.as_dict(), 200 if replaced else 201, {"ETag": f'"{info.checksum}"'}
 
@@ -96,6 +99,7 @@ class DataPath(Resource):
     def delete(self, irods_path):
         storage = user_storage()
         removed = storage.stat(logical(irods_path))
+        data_operation_allowed("delete", storage, removed)
         storage.remove(removed.path, recursive=params.flag("recursive"))
         data_operation_done("delete", removed)
         return Response(status=204)
@@ -123,6 +127,8 @@ class Copy(Resource):
         force = params.field(body, "force", bool, required=False, default=False)
         storage = user_storage()
         original = storage.stat(source)
+        if force:
+            overwrite_allowed(storage, destination)
         copied = storage.copy(original.path, destination, force=force)
         data_operation_done("copy", original, copied)
         return copied.as_dict(), 201
@@ -136,6 +142,7 @@ class Move(Resource):
         source, destination, _ = _source_and_destination()
         storage = user_storage()
         original = storage.stat(source)
+        data_operation_allowed("move", storage, original)
         moved = storage.move(original.path, destination)
         data_operation_done("move", original, moved)
         return moved.as_dict()

@@ -29,7 +29,7 @@ from backend.workflows.runner import LOG_FILE
 JOB_ID = path_param("job_id", "the job's id")
 JOB_BODY = json_body(
     {"workflow": {"description": "\"name/version\", or {\"name\": ..., \"version\": ...}; "
-                                 "without a version, the most recently registered one"},
+                                 "without a version, the latest its owner registered"},
      "inputs": {"type": "object", "description": "per input port: a literal, or a storage path "
                                                  "as {\"class\": \"File\", \"path\": ...} or {\"href\": ...}"},
      "outputs": {"type": "string", "description": "the collection for the results: new, or empty"}},
@@ -84,11 +84,12 @@ class JobList(Resource):
     def post(self):
         body = params.json_object()
         name, version = _workflow_reference(body.get("workflow"))
-        if version is None:
-            version = registry().latest_version(name)
+        user = current_user()
+        # Only a workflow the user may see; without a version, its owner's latest.
+        version = registry().runnable(name, version, user.username, user.is_admin).version
         credentials = current_storage_credentials()
         job = jobs().submit(
-            user_storage(), current_user().username, name, version,
+            user_storage(), user.username, name, version,
             params.field(body, "inputs", dict, required=False, default={}),
             params.field(body, "outputs", str),
             sealed_credentials=auth_service().seal(credentials) if credentials else None)

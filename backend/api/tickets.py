@@ -9,6 +9,7 @@ from flask import Response, url_for
 from flask_restful import Resource
 
 from backend.api import params, transfers
+from backend.api.events import overwrite_allowed
 from backend.api.spec import BOOLEAN, STRING, json_body, operation, path_param, query
 from backend.auth import login_required
 from backend.errors import BadRequest, Unprocessable
@@ -125,6 +126,8 @@ class TicketContent(Resource):
                responses={201: "stored", 200: "replaced", 409: None, 411: None, 413: None, **CONTENT_ERRORS})
     def put(self, ticket, relative=None):
         storage, path = _target(ticket, relative)
+        if params.flag("force"):
+            overwrite_allowed(storage, path)
         info, replaced = transfers.upload(storage, path)
         return info.as_dict(), 200 if replaced else 201
 

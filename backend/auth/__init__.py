@@ -23,6 +23,7 @@ import logging
 from flask import Flask, current_app, g, request
 
 from backend.auth.db import Database
+from backend.auth.directory import UserDirectory
 from backend.auth.files import write_private
 from backend.auth.models import ADMIN, ROLES, USER, Token, User
 from backend.auth.passwords import Passwords
@@ -67,6 +68,8 @@ class AuthExtension:
         # Hold no connection across a fork; each process opens its own on first use.
         db.dispose()
         app.extensions[EXTENSION_KEY] = service
+        # Storage refuses tickets of users no longer active, and grants to names that are no user.
+        storage_backend(app).accounts = UserDirectory(db)
         register_check(app, "auth_db", db.health)
 
 

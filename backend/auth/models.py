@@ -55,7 +55,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default=USER, index=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Login ban bookkeeping: consecutive failures, and the end of the current ban.
+    # No longer read: bans are counted per account and client address (LoginFailure). Kept
+    # because databases created before have these columns, failed_logins NOT NULL.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     banned_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
@@ -82,6 +83,23 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"<User {self.username!r} role={self.role}>"
+
+
+class LoginFailure(Base):
+    """Failed logins to one account from one client address, and the ban they led to.
+
+    Keyed by address as well as account, so that nobody can lock an account (the
+    administrator's) from elsewhere than where its owner logs in.
+    """
+
+    __tablename__ = "auth_login_failures"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("auth_users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    banned_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class Token(Base):

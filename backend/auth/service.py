@@ -17,8 +17,10 @@ from typing import Any, Callable, NamedTuple
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from backend.auth.bans import Ban, LoginBans
 from backend.auth.db import Database
-from backend.auth.models import ADMIN, ROLES, STORAGE_LOGIN_ONLY, USER, Token, User, utcnow
+from backend.auth.models import (ADMIN, ROLES, STORAGE_LOGIN_ONLY, USER, LoginFailure, Token, User,
+                                 utcnow)
 from backend.auth.passwords import MIN_PASSWORD_LENGTH, Passwords
 from backend.auth.tokens import TokenCodec
 from backend.errors import (AccountBanned, AlreadyExists, Conflict, NotFound, PermissionDenied,
@@ -90,12 +92,9 @@ def _could_exist(username: str) -> bool:
     return re.fullmatch(USERNAME_PATTERN, username) is not None
 
 
-def _is_banned(user: User, now: datetime) -> bool:
-    return user.banned_until is not None and user.banned_until > now
-
-
-def _ban_error(user: User) -> AccountBanned:
-    return AccountBanned(f"too many failed logins: account banned until {user.banned_until.isoformat()}")
+def _ban_error(until: datetime) -> AccountBanned:
+    return AccountBanned("too many failed logins to this account from your address: "
+                         f"banned until {until.isoformat()}")
 
 
 def _is_token_id(token_id: str) -> bool:
@@ -114,8 +113,7 @@ class AuthService:
         self.db = db
         self.passwords = passwords
         self.codec = codec
-        self.max_login_attempts = max_login_attempts
-        self.ban = timedelta(seconds=ban_seconds)
+        self.bans = LoginBans(max_login_attempts, ban_seconds)
         self.create_home = create_home
 
     def seal(self, fields: dict) -> str:
@@ -129,7 +127,8 @@ class AuthService:
 
     def login(self, username: str, password: str, *, ip: str | None = None,
               user_agent: str | None = None) -> LoginResult:
-        """Check the credentials and issue a token; count failures and ban after too many.
+        """Check the credentials and issue a token; count failures from the client's address
+        `ip` and ban that address from the account after too many (backend.auth.bans).
 
         The password is checked outside any transaction (hashing is slow and would hold
         the write lock); the outcome is then recorded against the user re-read under lock.
@@ -140,9 +139,7 @@ class AuthService:
             self.passwords.verify(None, password)  # the same work as for a wrong password
             log.info("login failed: unknown user")
             raise Unauthorized(INVALID_CREDENTIALS)
-        if _is_banned(found, now):
-            log.info("login refused: %s is banned", found.username)
-            raise _ban_error(found)
+        self._refuse_banned(found, ip, now, "login")
         valid = self.passwords.verify(found.password_hash, password)
         new_hash = self.passwords.hash(password) if valid and self.passwords.needs_rehash(
             found.password_hash) else None
@@ -159,24 +156,24 @@ class AuthService:
                new_hash: str | None = None, storage_credentials: dict | None = None,
                ip: str | None = None, user_agent: str | None = None) -> LoginResult:
         """The end of every login: re-read the user under lock, refuse what changed meanwhile
-        (deleted, banned, credentials no longer `still_valid`: a failure, disabled), else
-        clear the failure count and issue a token."""
+        (deleted, address banned, credentials no longer `still_valid`: a failure, disabled),
+        else clear the address's failure count and issue a token."""
         error: Exception | None = None
         with self.db.transaction(write=True) as session:
             user = session.get(User, found.id, with_for_update=True)
+            until = self.bans.banned_until(session, user.id, ip, now) if user is not None else None
             if user is None:  # deleted meanwhile
                 error = Unauthorized(INVALID_CREDENTIALS)
-            elif _is_banned(user, now):
-                error = _ban_error(user)
+            elif until is not None:
+                error = _ban_error(until)
             elif not still_valid(user):
-                self._record_failure(user, now)
+                self.bans.failed(session, user, ip, now)
                 error = Unauthorized(INVALID_CREDENTIALS)
             elif user.disabled:
                 log.info("%s refused: %s is disabled", kind, user.username)
                 error = PermissionDenied("account disabled")
             else:
-                user.failed_logins = 0
-                user.banned_until = None
+                self.bans.succeeded(session, user.id, ip)
                 if new_hash is not None:
                     user.password_hash = new_hash
                 token, record = self._issue(session, user, now, ip=ip, user_agent=user_agent,
@@ -213,16 +210,15 @@ class AuthService:
         `verify()` asks the storage system (Unauthorized when it refuses) and returns the
         verified credentials as plain fields. A user unknown here is created (role user,
         no usable local password: see STORAGE_LOGIN_ONLY). Bans apply as for /auth/login:
-        a banned user is refused before the storage system is asked, and each refusal
-        counts. With `keep_credentials` the token carries the credentials, encrypted, for
-        backends that act with each user's own credentials.
+        an address banned from the user is refused before the storage system is asked, and
+        each refusal counts. With `keep_credentials` the token carries the credentials,
+        encrypted, for backends that act with each user's own credentials.
         """
         validate_username(username)
         now = utcnow()
         found = self._find_user(username)
-        if found is not None and _is_banned(found, now):
-            log.info("storage login refused: %s is banned", found.username)
-            raise _ban_error(found)
+        if found is not None:
+            self._refuse_banned(found, ip, now, "storage login")
         try:
             credentials = verify()
         except Unauthorized:
@@ -230,7 +226,7 @@ class AuthService:
                 with self.db.transaction(write=True) as session:
                     user = session.get(User, found.id, with_for_update=True)
                     if user is not None:
-                        self._record_failure(user, now)
+                        self.bans.failed(session, user, ip, now)
             else:
                 log.info("storage login failed: unknown user")
             raise
@@ -259,17 +255,14 @@ class AuthService:
         with self.db.transaction() as session:
             return session.scalars(select(User).where(User.username == username)).one_or_none()
 
-    def _record_failure(self, user: User, now: datetime) -> None:
-        if self.max_login_attempts <= 0:
-            log.info("login failed for %s", user.username)
-            return
-        user.failed_logins = (user.failed_logins or 0) + 1
-        log.info("login failed for %s (%d consecutive)", user.username, user.failed_logins)
-        if user.failed_logins >= self.max_login_attempts:
-            user.banned_until = now + self.ban
-            user.failed_logins = 0
-            log.warning("%s banned until %s after %d failed logins", user.username,
-                        user.banned_until.isoformat(), self.max_login_attempts)
+    def _refuse_banned(self, user: User, address: str | None, now: datetime, kind: str) -> None:
+        """AccountBanned when `address` is banned from `user`: checked before the credentials,
+        so that a banned address costs no password hashing nor storage login."""
+        with self.db.transaction() as session:
+            until = self.bans.banned_until(session, user.id, address, now)
+        if until is not None:
+            log.info("%s refused: %s is banned from %s", kind, address or "?", user.username)
+            raise _ban_error(until)
 
     def authenticate(self, token: str) -> Authenticated:
         """The user, token record and storage credentials of a presented JWT; Unauthorized
@@ -352,7 +345,8 @@ class AuthService:
 
     def update_user(self, username: str, *, email: str | None = UNSET, role: str = UNSET,
                     password: str = UNSET, disabled: bool = UNSET) -> User:
-        """Change the given fields. A new password revokes the user's tokens and lifts a ban."""
+        """Change the given fields. A new password revokes the user's tokens and lifts their
+        login bans."""
         if email is not UNSET:
             validate_email(email)
         if role is not UNSET:
@@ -373,8 +367,7 @@ class AuthService:
                 user.disabled = disabled
             if password_hash is not UNSET:
                 user.password_hash = password_hash
-                user.failed_logins = 0
-                user.banned_until = None
+                self.bans.lift(session, user.id, utcnow())
                 session.execute(update(Token).where(Token.user_id == user.id).values(revoked=True))
         log.info("user %s updated (%s)", username, ", ".join(
             name for name, value in (("email", email), ("role", role), ("password", password),
@@ -388,8 +381,28 @@ class AuthService:
             if user.is_admin and not user.disabled and other_admins == 0:
                 raise Conflict(f"{username!r} is the last active administrator")
             session.execute(delete(Token).where(Token.user_id == user.id))
+            session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
             session.delete(user)
         log.info("user %s deleted", username)
+
+    # --- login bans -----------------------------------------------------------
+
+    def list_bans(self) -> list[Ban]:
+        """Bans in force: which address is banned from which account, until when."""
+        with self.db.transaction() as session:
+            return self.bans.active(session, utcnow())
+
+    def lift_bans(self, username: str) -> int:
+        """Lift every ban of `username` (from any address) and forget its failed logins;
+        how many bans were in force. NotFound for an unknown user."""
+        with self.db.transaction(write=True) as session:
+            user = session.scalars(select(User).where(User.username == username)
+                                   .with_for_update()).one_or_none() if _could_exist(username) else None
+            if user is None:
+                raise NotFound(f"no such user {username!r}")
+            lifted = self.bans.lift(session, user.id, utcnow())
+        log.info("login bans of %s lifted (%d in force)", username, lifted)
+        return lifted
 
     def _lock_user_and_admins(self, session, username: str) -> tuple[User, int]:
         """Lock the user and every admin (in id order, so concurrent calls cannot deadlock);

@@ -1,6 +1,9 @@
-"""Account names as every backend accepts them (iRODS user and group names)."""
+"""Account names as every backend accepts them (iRODS user and group names), and the
+directory of accounts storage asks about names other than its session's user."""
 
 from __future__ import annotations
+
+from typing import Protocol
 
 from backend.errors import Unprocessable
 
@@ -24,3 +27,30 @@ def check_account_name(user: object) -> str:
     if check_user_name(user) == PUBLIC:
         raise Unprocessable(f"{PUBLIC!r} is the group of all users, not a user")
     return user
+
+
+class Directory(Protocol):
+    """Which accounts exist and may still act, as the application knows them.
+
+    Storage asks it where an account's name matters beyond the session's own user: a
+    ticket works only while its owner is active; a grant names a known account. The
+    application sets the backend's `accounts` (backend.auth: its users); storage used on
+    its own keeps EVERYONE.
+    """
+
+    def known(self, name: str) -> bool:
+        """Is there an account of this name (disabled or not)?"""
+
+    def active(self, name: str) -> bool:
+        """May this account act: it exists and is not disabled?"""
+
+
+class _Everyone:
+    def known(self, name: str) -> bool:
+        return True
+
+    def active(self, name: str) -> bool:
+        return True
+
+
+EVERYONE: Directory = _Everyone()

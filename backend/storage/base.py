@@ -25,6 +25,7 @@ from typing import BinaryIO, Iterable, Iterator, Literal
 
 from backend.errors import (BadRequest, NotFound, PermissionDenied, RangeNotSatisfiable,
                             Unprocessable)
+from backend.storage.accounts import EVERYONE, Directory
 
 DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024
 
@@ -111,11 +112,15 @@ class Ticket:
         return data
 
 
-def usable_ticket(ticket: Ticket | None, now: datetime) -> Ticket:
+def usable_ticket(ticket: Ticket | None, now: datetime, accounts: Directory = EVERYONE) -> Ticket:
     """`ticket` if it may still be used at `now`; PermissionDenied saying why not otherwise.
+    A ticket shares what its owner may do, so it ends with its owner's account: refused
+    while `accounts` says the owner is disabled or deleted.
     (Never echo the string in a message: it is a credential.)"""
     if ticket is None:
         raise PermissionDenied("unknown ticket")
+    if not accounts.active(ticket.owner):
+        raise PermissionDenied("the ticket no longer works: its owner's account is disabled or deleted")
     if ticket.expires is not None and ticket.expires <= now:
         raise PermissionDenied(f"the ticket expired at {ticket.expires.isoformat()}")
     if ticket.uses_limit is not None and ticket.uses_count >= ticket.uses_limit:
@@ -370,9 +375,11 @@ class Storage(ABC):
 
 
 class StorageBackend(ABC):
-    """A configured backend: opens sessions, creates homes, reports health."""
+    """A configured backend: opens sessions, creates homes, ends accounts, reports health."""
 
     zone: str
+    # Who the accounts are (backend.storage.accounts); the application sets its users.
+    accounts: Directory = EVERYONE
 
     @abstractmethod
     def session(self, user: str, credentials=None) -> Storage:
@@ -400,7 +407,8 @@ class StorageBackend(ABC):
     def ticket_session(self, ticket: str) -> Storage:
         """An anonymous session that may do only what `ticket` allows.
 
-        Unknown, expired or used-up tickets raise PermissionDenied. A read ticket
+        Unknown, expired or used-up tickets, and tickets whose owner `accounts` says is
+        no longer active, raise PermissionDenied. A read ticket
         allows stat/list/read of its path and below; a write ticket also allows
         writing there. Each data transfer (read_in_streaming or write_in_streaming)
         uses one of the ticket's uses.
@@ -414,6 +422,13 @@ class StorageBackend(ABC):
     @abstractmethod
     def create_home(self, user: str) -> str:
         """Create `/<zone>/home/<user>` owned by `user` (idempotent); return its path."""
+
+    @abstractmethod
+    def end_account(self, user: str) -> None:
+        """`user`'s account was deleted: remove the tickets they own and every grant naming
+        them on what others own (as iRODS' `iadmin rmuser` removes their ACLs), so that
+        whoever gets the name next inherits none of it. Their own data stays, with its ACLs.
+        Idempotent."""
 
     @abstractmethod
     def health(self) -> dict:

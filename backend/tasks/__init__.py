@@ -5,6 +5,8 @@ kombu's `filesystem://` transport with its folders under DATA_DIR/broker, which 
 no server (the local engine's embedded default). Results: `CELERY_RESULT_BACKEND`, else
 a SQLite file in DATA_DIR through Celery's SQLAlchemy backend (`db+sqlite:///...`).
 
+Workers beat (backend.tasks.heartbeat): /api/status reports whether one is alive.
+
 Every task runs inside the Flask app context, so it reaches storage, auth and settings
 through the same accessors as request code. Tasks are acknowledged late and requeued
 when a worker dies mid-task: write them idempotent (`task(idempotent=True)` adds retries).
@@ -19,6 +21,7 @@ from flask import Flask, current_app
 
 from backend.health import register_check
 from backend.settings import Settings
+from backend.tasks import heartbeat
 
 KEY = "rapydo.celery"
 BROKER_DIR = "broker"
@@ -86,6 +89,7 @@ def celery_init_app(app: Flask, settings: Settings) -> Celery:
     celery.flask_app = app  # for worker-wide threads (the sweep for lost jobs)
     app.extensions[KEY] = celery
     register_check(app, "broker", lambda: broker_check(celery))
+    register_check(app, "worker", lambda: heartbeat.check(settings))
     return celery
 
 

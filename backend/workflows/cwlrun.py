@@ -40,8 +40,10 @@ STEP_LOG_LIMIT = 64 * 1024
 CWLTOOL = [sys.executable, "-c", "import sys, cwltool.main; sys.exit(cwltool.main.run())"]
 
 
-def command(workflow: Path, job_order: Path, work: Path, *, containers: bool) -> list[str]:
-    return [*CWLTOOL, "--disable-color", "--relax-path-checks",
+def command(workflow: Path, job_order: Path, work: Path, *, containers: bool,
+            cwltool: list[str] = CWLTOOL) -> list[str]:
+    """`cwltool`: how to start it (the sandbox starts it another way)."""
+    return [*cwltool, "--disable-color", "--relax-path-checks",
             "--preserve-environment", JOB_MARKER,  # tools get a clean environment but this
             "--provenance", str(work / "provenance"),
             "--outdir", str(work / "outputs"),
@@ -56,11 +58,9 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def start(argv: list[str], cwd: Path, stdout, stderr, job_id: str) -> subprocess.Popen:
-    environment = {name: value for name, value in os.environ.items()
-                   if name in ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "USER")}
-    environment["TMPDIR"] = str(cwd / "tmp")
-    environment[JOB_MARKER] = job_id  # inherited by every tool: see kill_leftovers
+def start(argv: list[str], cwd: Path, stdout, stderr, environment: dict[str, str]) -> subprocess.Popen:
+    """`environment` (the sandbox builds it) holds JOB_MARKER: every tool inherits it (see
+    kill_leftovers)."""
     return subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
                             env=environment, start_new_session=True,
                             preexec_fn=_die_with_parent, close_fds=True)

@@ -9,6 +9,10 @@ Lost workers: a running attempt sends a heartbeat every JOB_HEARTBEAT seconds. A
 without one for JOB_LOST_AFTER seconds (or whose process is gone, when it ran on this
 host) has lost its worker: the job is claimed again by a redelivered task, or re-queued by
 `reap_lost`; after JOB_MAX_ATTEMPTS attempts it fails, saying why.
+
+A job runs only while its owner's account is active: disabling or deleting a user cancels
+their unfinished jobs (`cancel_all_of`), and `claim` starts none whose owner is no longer
+active, whatever the queue still holds.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import psutil
 from sqlalchemy import and_, func, or_, select, update
 
 from backend.auth.db import Database
+from backend.auth.directory import UserDirectory
 from backend.auth.models import utcnow
 from backend.errors import NotFound, PermissionDenied
 from backend.workflows.models import (ACCEPTED, DISMISSED, FAILED, FINISHED, RUNNING, SUCCESSFUL,
@@ -74,6 +79,8 @@ class JobStore:
         self.db = db
         self.lost_after = timedelta(seconds=lost_after)
         self.max_attempts = max_attempts
+        # Jobs share the users' database: whose account may still run jobs.
+        self.accounts = UserDirectory(db)
 
     # --- the API's side ---------------------------------------------------------------
     def create(self, owner: str, workflow: Workflow, inputs: dict, outputs: str, steps: list[str],
@@ -136,17 +143,32 @@ class JobStore:
         or dismiss a finished one. PermissionDenied unless its owner or an admin."""
         if job.owner != user and not is_admin:
             raise PermissionDenied("only the job's owner or an administrator may dismiss it")
-        now = utcnow()
         message = ("dismissed after it finished" if job.status in FINISHED
                    else f"cancelled by {user}")
+        self._dismiss(Job.id == job.id, message)
+        return self.get(job.id)
+
+    def cancel_all_of(self, owner: str, message: str) -> list[str]:
+        """Cancel every queued or running job of `owner` (their runners stop within a
+        second), saying why; the ids of the jobs cancelled."""
+        return self._dismiss(and_(Job.owner == owner, Job.status.not_in(FINISHED)), message)
+
+    def _dismiss(self, which, message: str) -> list[str]:
+        """Mark the jobs `which` selects dismissed (a running attempt sees it at its next
+        heartbeat and stops), with their running steps; the ids of those changed."""
+        now = utcnow()
         with self.db.transaction(write=True) as session:
-            session.execute(update(Job).where(Job.id == job.id, Job.status != DISMISSED).values(
+            ids = list(session.scalars(select(Job.id).where(which, Job.status != DISMISSED)
+                                       .with_for_update()))
+            if not ids:
+                return []
+            session.execute(update(Job).where(Job.id.in_(ids)).values(
                 status=DISMISSED, message=message, updated=now,
                 finished=func.coalesce(Job.finished, now)))
-            session.execute(update(JobStep).where(JobStep.job_id == job.id,
+            session.execute(update(JobStep).where(JobStep.job_id.in_(ids),
                                                   JobStep.status == RUNNING)
                             .values(status=DISMISSED, finished=now))
-        return self.get(job.id)
+        return ids
 
     def finish_unqueued(self, job_id: str, message: str) -> None:
         """A job that could not be queued: failed at once, saying why."""
@@ -157,7 +179,8 @@ class JobStore:
 
     # --- the runner's side --------------------------------------------------------------
     def claim(self, job_id: str, worker: str) -> Claim:
-        """Start an attempt of `job_id` in `worker` (process_identity()), if it is the job's turn."""
+        """Start an attempt of `job_id` in `worker` (process_identity()), if it is the job's
+        turn and its owner's account is still active (else the job is dismissed, saying so)."""
         now = utcnow()
         with self.db.transaction(write=True) as session:
             job = session.get(Job, job_id, with_for_update=True)
@@ -167,6 +190,13 @@ class JobStore:
                 return Claim(reason=f"already {job.status}")
             if job.status == RUNNING and not self._lost(job, now):
                 return Claim(busy=True)
+            if not self.accounts.active(job.owner):
+                job.status, job.finished, job.updated = DISMISSED, now, now
+                job.message = f"not run: the account of {job.owner} is disabled or deleted"
+                session.execute(update(JobStep).where(JobStep.job_id == job_id,
+                                                      JobStep.status == RUNNING)
+                                .values(status=DISMISSED, finished=now))
+                return Claim(reason=job.message, rerun=job.attempt > 0)
             if job.status == RUNNING and job.attempt >= self.max_attempts:
                 self._fail_lost(session, job, now)
                 return Claim(reason="lost too often", rerun=True)

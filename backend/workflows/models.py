@@ -1,18 +1,35 @@
-"""The workflows' tables: the registry (one row per name and version) and jobs with their steps."""
+"""The workflows' tables: the registry (who owns each name, one row per name and version) and
+jobs with their steps."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from backend.auth.models import UTCDateTime, utcnow
 
 
 class Base(DeclarativeBase):
     pass
+
+
+class WorkflowName(Base):
+    """A name belongs to whoever registered it first: only they add versions under it, and
+    they say whether others may see and run it."""
+
+    __tablename__ = "workflow_names"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(255))
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "owner": self.owner, "public": self.public,
+                "created": self.created.isoformat()}
 
 
 class Workflow(Base):
@@ -31,9 +48,14 @@ class Workflow(Base):
     summary: Mapped[str] = mapped_column(Text)
     checksum: Mapped[str] = mapped_column(String(80))
     storage_path: Mapped[str] = mapped_column(String(1024))
+    # The name's owner and sharing, loaded with the row (no foreign key: rows older than
+    # workflow_names get theirs at start-up, Registry.create_schema).
+    claim: Mapped[WorkflowName | None] = relationship(
+        primaryjoin="foreign(Workflow.name) == WorkflowName.name", viewonly=True, lazy="joined")
 
     def as_dict(self, *, with_document: bool = False) -> dict:
         data = {"name": self.name, "version": self.version, "owner": self.owner,
+                "public": bool(self.claim and self.claim.public and self.claim.owner == self.owner),
                 "created": self.created.isoformat(), "updated": self.updated.isoformat(),
                 "checksum": self.checksum, "path": self.storage_path, **json.loads(self.summary),
                 "default_inputs": json.loads(self.default_inputs) if self.default_inputs else None}

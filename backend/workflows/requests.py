@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from backend.errors import BadRequest, Conflict, NotFound, PermissionDenied, Unprocessable
 from backend.storage import paths
 from backend.storage.base import COLLECTION, DATAOBJECT, AccessLevel, Storage
+from backend.workflows import locations
 
 # The AVU a job stamps on its outputs collection (and on every output).
 JOB_ATTRIBUTE = "rapydo.job"
@@ -33,6 +34,7 @@ def check_inputs(storage: Storage, specs: dict, given: dict, defaults: dict | No
     if not isinstance(given, dict):
         raise BadRequest("inputs must be a JSON object: {input port: value}")
     values = {**(defaults or {}), **given}
+    locations.check_inputs(values, storage.zone)  # no host file, no URL: 400 before anything
     unknown = sorted(set(values) - set(specs)) if specs else []
     if unknown:
         raise Unprocessable(f"unknown input {', '.join(unknown)}: the workflow's inputs are "

@@ -1,7 +1,8 @@
 """The runner: one attempt of one job, from staging its inputs to storing its results.
 
-    claim -> stage inputs out of storage -> cwltool --provenance (subprocess) -> stage the
-    outputs into storage -> finish; the work directory is removed whatever happens.
+    claim -> stage inputs out of storage -> cwltool --provenance (subprocess, in the job's
+    sandbox: sandbox.py) -> stage the outputs into storage -> finish; the work directory is
+    removed whatever happens. Staging stays out here, with the worker's rights.
 
 While cwltool runs, its log is parsed into per-step status; the job sends a heartbeat
 every JOB_HEARTBEAT seconds and looks twice a second whether it was cancelled (then
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
 import shutil
 import threading
@@ -26,7 +28,7 @@ from pathlib import Path
 from backend.auth.models import utcnow
 from backend.errors import RapydoError
 from backend.settings import Settings
-from backend.workflows import cwlrun
+from backend.workflows import cwlrun, locations, sandbox
 from backend.workflows.cwlrun import StepTracker
 from backend.workflows.jobs import JobStore, process_identity
 from backend.workflows.models import FAILED, SUCCESSFUL, Job
@@ -129,15 +131,20 @@ class Attempt:
         self.storage = self.context.storage_for(self.job)
 
     def _execute(self) -> None:
+        document = self.work / f"{self.job.workflow_name}.cwl"
+        # Before any data moves: whether the job may run here, and as it asks.
+        locations.check_document(self.job.workflow_cwl)
+        launch = sandbox.launch(self.settings, self.work, document, self.work / "job.json",
+                                self.job.id, self.job.workflow_cwl)
         self.stage_in = StageIn(self.storage, self.work / "inputs", self.settings.chunk_size,
                                 tick=self.pulse)
         order = self.stage_in.job_order(json.loads(self.job.inputs))
-        document = self.work / f"{self.job.workflow_name}.cwl"
         document.write_text(self.job.workflow_cwl, encoding="utf-8")
         (self.work / "job.json").write_text(json.dumps(order), encoding="utf-8")
         summary = json.loads(self.job.workflow_summary)
         tracker = StepTracker(steps=summary.get("steps") or [])
-        code = self._cwltool(document, tracker)
+        sandbox.hand_over(self.settings, self.work)
+        code = self._cwltool(launch, tracker)
         if code != 0:
             return self._step_failed(tracker, code)
         output = json.loads((self.work / "outputs.json").read_text(encoding="utf-8") or "{}")
@@ -146,19 +153,17 @@ class Attempt:
             self.storage, self.job.outputs_collection,
             job_avus(self.job.id, f"{self.job.workflow_name}/{self.job.workflow_version}"),
             lambda port: output_steps.get(port, self.job.workflow_name),
-            self.settings.chunk_size, tick=self.pulse)
+            self.settings.chunk_size, tick=self.pulse, work=self.work)
         results = self.stage_out.results(output)
         if not self._end(SUCCESSFUL, "successful", results=results):
             raise Cancelled()
 
-    def _cwltool(self, document: Path, tracker: StepTracker) -> int:
-        argv = cwlrun.command(document, self.work / "job.json", self.work,
-                              containers=self._containers())
+    def _cwltool(self, launch: sandbox.Launch, tracker: StepTracker) -> int:
         lines: queue.Queue[str | None] = queue.Queue()
         with (self.work / "outputs.json").open("wb") as stdout, \
                 (self.job_dir / LOG_FILE).open("a", encoding="utf-8") as log_file:
             log_file.write(f"--- attempt {self.job.attempt}\n")
-            process = cwlrun.start(argv, self.work, stdout, cwlrun.subprocess.PIPE, self.job.id)
+            process = cwlrun.start(launch.argv, self.work, stdout, cwlrun.subprocess.PIPE, launch.env)
             reader = threading.Thread(target=_read_lines, args=(process.stderr, lines), daemon=True)
             reader.start()
             try:
@@ -173,6 +178,8 @@ class Attempt:
                 raise
             finally:
                 reader.join(timeout=5)
+                # cwltool is gone: what the provenance capture will read, with the worker's rights.
+                _drop_links(self.research_object)
         for step in tracker.logs:
             self.context.store.update_step(self.job, step, log=tracker.log_of(step))
         return process.returncode
@@ -257,10 +264,6 @@ class Attempt:
         if self.stage_out is not None:
             self.stage_out.take_back()
 
-    def _containers(self) -> bool:
-        mode = self.settings.cwl_containers
-        return mode == "always" or (mode == "auto" and Path("/var/run/docker.sock").exists())
-
     def _clean_up(self) -> None:
         """Remove the work directory, keeping of cwltool's research object only its records
         (metadata/: PROV documents and logs; workflow/: the packed workflow, job and output
@@ -275,6 +278,18 @@ class Attempt:
                 if (research_object / part).is_dir():
                     (research_object / part).replace(kept / part)
         shutil.rmtree(self.work, ignore_errors=True)
+
+
+def _drop_links(folder: Path) -> None:
+    """Remove every symbolic link in `folder` (written by the job): cwltool's research object
+    holds none of its own."""
+    if folder.is_symlink():
+        folder.unlink()
+        return
+    for root, folders, files in os.walk(folder):
+        for name in folders + files:
+            if os.path.islink(os.path.join(root, name)):
+                os.unlink(os.path.join(root, name))
 
 
 def _read_lines(stream, lines: queue.Queue) -> None:

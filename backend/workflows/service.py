@@ -12,7 +12,7 @@ import logging
 from backend.errors import NotFound, ServiceUnavailable
 from backend.settings import Settings
 from backend.storage.base import AVU, Storage
-from backend.workflows import cwlrun, requests, runner
+from backend.workflows import cwlrun, locations, requests, runner
 from backend.workflows.jobs import JobStore
 from backend.workflows.models import FINISHED, Job
 from backend.workflows.registry import Registry
@@ -33,6 +33,7 @@ class JobService:
                outputs: str, *, sealed_credentials: str | None = None) -> Job:
         workflow = self.registry.get(name, version)
         summary = workflow.as_dict()
+        locations.check_document(workflow.cwl)
         checked = requests.check_inputs(storage, summary.get("input_types") or {}, inputs,
                                         summary.get("default_inputs"))
         collection = requests.check_outputs(storage, outputs, self._unfinished)

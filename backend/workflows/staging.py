@@ -7,7 +7,10 @@ names the local copies.
 
 Stage out: every File (and Directory) of cwltool's output object is streamed into
 `<outputs>/<port>/<name>` with its sha256 (storage verifies it) and AVUs naming the job,
-the workflow, the step that made it and the port; results name the stored objects.
+the workflow, the step that made it and the port; results name the stored objects. Only
+regular files inside the job's work directory are read: the job wrote that directory (and
+cwltool's output object), and a link it left there would have the worker, who can read
+more than the sandboxed job, store the worker's files as the job's outputs.
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from backend.errors import ChecksumMismatch
+from backend.errors import ChecksumMismatch, PermissionDenied
 from backend.storage import checksums, paths
 from backend.storage.base import AVU, COLLECTION, Storage
 from backend.provenance.vocabulary import output_id
+from backend.workflows import locations
 from backend.workflows.requests import JOB_ATTRIBUTE, STORAGE_CLASSES
 
 # The AVU naming an output's PROV entity (GET /api/provenance/lineage?entity=<it>).
@@ -58,7 +62,9 @@ class StageIn:
 
     def job_order(self, inputs: dict) -> dict:
         """The job order for cwltool: `inputs` with local paths in place of storage paths.
-        `tick` is called after every chunk (the runner's heartbeat)."""
+        `tick` is called after every chunk (the runner's heartbeat). Checked again here: a
+        job's files come from storage only (locations.py)."""
+        locations.check_inputs(inputs, self.storage.zone)
         return {port: self._local(port, value) for port, value in inputs.items()}
 
     def _local(self, port: str, value):
@@ -112,8 +118,9 @@ class StageOut:
 
     def __init__(self, storage: Storage, collection: str, avus: dict[str, str],
                  step_of: Callable[[str], str], chunk_size: int,
-                 tick: Callable[[], None] = _nothing):
+                 tick: Callable[[], None] = _nothing, *, work: Path):
         self.storage = storage
+        self.work = Path(os.path.realpath(work))  # outputs are read from below it only
         self.collection = collection
         self.avus = avus  # job, workflow: the same on every output
         self.step_of = step_of  # output port -> the step that produced it
@@ -154,7 +161,17 @@ class StageOut:
                 listing.append(self._upload(port, Path(root) / name, target))
         return {"class": "Directory", "path": collection, "listing": listing}
 
+    def _own(self, port: str, local: Path) -> Path:
+        # The job's processes are gone (its sandbox died with cwltool): nothing moves a link
+        # between this check and the read.
+        real = Path(os.path.realpath(local))
+        if not (real.is_relative_to(self.work) and real.is_file()):
+            raise PermissionDenied(f"output {port}: {local.name} is not a file of the job's own "
+                                   "(a link out of its work directory)")
+        return real
+
     def _upload(self, port: str, local: Path, path: str) -> dict:
+        local = self._own(port, local)
         digest, sha1 = hashlib.sha256(), hashlib.sha1()
 
         def chunks(stream):

@@ -16,7 +16,7 @@ from celery.signals import worker_ready
 
 from backend.settings import current_settings
 from backend.tasks import task
-from backend.workflows import jobs
+from backend.workflows import jobs, sandbox
 from backend.workflows.runner import BUSY
 from backend.workflows.service import RUN_TASK
 
@@ -52,6 +52,14 @@ def run_job(self, job_id: str) -> str:
         # Another attempt holds the job and is alive: look again once it could be lost.
         raise self.retry(countdown=max(1.0, current_settings().job_lost_after / 2))
     return outcome
+
+
+@worker_ready.connect
+def _check_sandbox(sender=None, **_):
+    """Every worker start says how its jobs will run (a warning for JOB_SANDBOX=none)."""
+    app = getattr(getattr(sender, "app", None), "flask_app", None)
+    if app is not None:
+        sandbox.announce(app.extensions["rapydo.settings"])
 
 
 @worker_ready.connect

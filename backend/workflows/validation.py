@@ -1,60 +1,141 @@
 """CWL validation with cwltool / schema-salad: the validator's own message, or a summary.
 
-cwltool resolves a document by URI, so the text is written to a private temporary
-directory and loaded from there; paths of that directory are removed from messages.
-Only self-contained documents are accepted (packed, or with steps inline): a `run:`
-pointing at another file could not be resolved when the workflow runs later.
+All of it runs in a forked child with a time limit, so that a document that makes the
+parsers or the validator work too long is refused and the child killed; the API worker is
+never the one stuck. The child reads the text with bounds and checks it is self-contained
+(documents.py), then cwltool loads it from a URI that only this text answers: its fetcher
+refuses every other file and URL, so validating reads nothing from the host or the
+network whatever the document says.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import logging
+import os
+import pickle
 import re
-import tempfile
-from pathlib import Path
+import select
+import signal
+import urllib.parse
 
-from backend.errors import Unprocessable
+from backend.errors import RapydoError, Unprocessable
+from backend.settings import Settings
+from backend.workflows import documents
+from backend.workflows.documents import DOCUMENT_NAME, Limits
 
-DOCUMENT_NAME = "workflow.cwl"
-MAX_DOCUMENT_SIZE = 2 * 1024 * 1024
-# How the temporary copy's path appears in messages (absolute, relative or as a URI).
-TEMPORARY_PATH = re.compile("[^\\s'\"]*/" + re.escape(DOCUMENT_NAME))
+# Where cwltool believes the document is; nothing is ever read from there.
+DOCUMENT_URI = "file:///rapydo-submitted/" + DOCUMENT_NAME
+CURRENT_VERSION = "v1.2"
+# How that place appears in messages (absolute, relative or as a URI).
+DOCUMENT_PATH = re.compile("[^\\s'\"]*/" + re.escape(DOCUMENT_NAME))
 
 
 def _quiet_cwltool() -> None:
-    # cwltool logs "Resolved ... to file:///tmp/..." at INFO for every document.
+    # cwltool logs "Resolved ... to file:///..." at INFO for every document.
     for name in ("cwltool", "salad"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def validate(text: str) -> dict:
+def _only_fetcher(text: str):
+    """A schema-salad fetcher that knows the submitted text and refuses everything else."""
+    from schema_salad.exceptions import ValidationException
+    from schema_salad.fetcher import Fetcher
+
+    class OnlyTheDocument(Fetcher):
+        def __init__(self, *_, **__):
+            pass
+
+        def fetch_text(self, url, content_types=None):
+            if urllib.parse.urldefrag(url)[0] != DOCUMENT_URI:
+                raise ValidationException(f"{url} was not read: {documents.SELF_CONTAINED}")
+            return text
+
+        def check_exists(self, url):
+            return urllib.parse.urldefrag(url)[0] == DOCUMENT_URI
+
+        def urljoin(self, base_url, url):
+            return urllib.parse.urljoin(base_url, url)
+
+    return OnlyTheDocument
+
+
+def validate(text: str, limits: Limits | None = None) -> dict:
     """A summary of a valid CWL document: class, cwlVersion, inputs, outputs, steps, sha256.
 
-    Unprocessable with the validator's message when it is not valid CWL.
+    Unprocessable with the reason when it is out of bounds, not self-contained, not valid
+    CWL, or takes longer than `limits.timeout` to check; PayloadTooLarge when it is larger
+    than `limits.max_size`. Without `limits`, the settings' defaults.
     """
-    if not isinstance(text, str) or not text.strip():
-        raise Unprocessable("the CWL document is empty")
-    if len(text.encode()) > MAX_DOCUMENT_SIZE:
-        raise Unprocessable(f"the CWL document is larger than {MAX_DOCUMENT_SIZE} bytes")
+    limits = limits or Limits.from_settings(Settings())
+    documents.check_size(text, limits)
+    # Imported and loaded here once, not in every child: cwltool and the schema of the
+    # current CWL version (documents of older versions load theirs in the child).
+    from cwltool import context, load_tool, process  # noqa: F401
+    from schema_salad import fetcher  # noqa: F401
+
+    _quiet_cwltool()  # after the import: cwltool sets its logger up when imported
+    process.get_schema(CURRENT_VERSION)
+    outcome, value = _in_child(text, limits)
+    if outcome != "valid":
+        raise Unprocessable(value)
+    return {**value, "checksum": "sha256:" + hashlib.sha256(text.encode()).hexdigest()}
+
+
+def _in_child(text: str, limits: Limits) -> tuple[str, object]:
+    """The verdict of a forked child, which is killed once `limits.timeout` seconds pass.
+    Fork, not spawn: the child starts at once, with cwltool imported and its schema loaded.
+    A bare os.fork ending in os._exit, not multiprocessing: multiprocessing runs its after-fork
+    hooks in the child, and kombu's closes the parent's broker connection on the shared socket
+    (the worker's next job submission then failed with 503)."""
+    receiver, sender = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answer, then leave without running any clean-up of the parent's
+        os.close(receiver)
+        try:
+            with os.fdopen(sender, "wb") as pipe:
+                pickle.dump(_answer(text, limits), pipe)
+        finally:
+            os._exit(0)
+    os.close(sender)
+    try:
+        ready, _, _ = select.select([receiver], [], [], limits.timeout)
+        if not ready:
+            return "invalid", f"invalid CWL: checking it took longer than {limits.timeout:g} s"
+        with os.fdopen(receiver, "rb", closefd=False) as pipe:
+            return pickle.load(pipe)
+    except (EOFError, pickle.UnpicklingError):  # the child died without a word (killed, out of memory)
+        return "invalid", "invalid CWL: the validator stopped without an answer"
+    finally:
+        os.close(receiver)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+def _answer(text: str, limits: Limits) -> tuple[str, object]:
+    try:
+        documents.check_self_contained(documents.parse(text, limits))
+        return "valid", _cwltool(text)
+    except RapydoError as exc:
+        return "invalid", exc.message
+    except Exception as exc:  # schema-salad's ValidationException, ...
+        message = DOCUMENT_PATH.sub(DOCUMENT_NAME, str(exc))
+        return "invalid", f"invalid CWL: {message.strip()}"
+
+
+def _cwltool(text: str) -> dict:
     from cwltool.context import LoadingContext
     from cwltool.load_tool import fetch_document, resolve_and_validate_document
 
-    _quiet_cwltool()  # after the import: cwltool sets its logger up when imported
-
-    with tempfile.TemporaryDirectory(prefix="cwl-") as directory:
-        path = Path(directory) / DOCUMENT_NAME
-        path.write_text(text, encoding="utf-8")
-        try:
-            context, document, uri = fetch_document(str(path), LoadingContext({"do_update": False}))
-            context, uri = resolve_and_validate_document(context, document, uri)
-        except Exception as exc:  # schema-salad's ValidationException, YAML errors, ...
-            # The temporary directory, however it is spelt (path, relative path, URI).
-            below = re.compile("[^\\s'\"]*" + re.escape(Path(directory).name) + "/")
-            message = below.sub("", TEMPORARY_PATH.sub(DOCUMENT_NAME, str(exc)))
-            raise Unprocessable(f"invalid CWL: {message.strip()}") from None
-        process = context.loader.idx.get(uri) if context.loader else None
-    return _summary(document if process is None else process, text)
+    loading = LoadingContext({"do_update": False, "fetcher_constructor": _only_fetcher(text)})
+    context, document, uri = fetch_document(DOCUMENT_URI, loading)
+    context, uri = resolve_and_validate_document(context, document, uri)
+    process = context.loader.idx.get(uri) if context.loader else None
+    # Plain JSON values: they cross a pipe, and the registry stores them as JSON.
+    return json.loads(json.dumps(_summary(document if process is None else process)))
 
 
 def _short(identifier) -> str:
@@ -135,7 +216,7 @@ def _output_steps(main) -> dict:
     return steps
 
 
-def _summary(document, text: str) -> dict:
+def _summary(document) -> dict:
     if isinstance(document, dict) and "$graph" in document:
         main = next((item for item in document["$graph"]
                      if str(item.get("id", "")).endswith("#main")), document["$graph"][0])
@@ -149,5 +230,4 @@ def _summary(document, text: str) -> dict:
         "steps": _step_order(main.get("steps")) if main.get("class") == "Workflow" else [],
         "input_types": _input_specs(main),
         "output_steps": _output_steps(main),
-        "checksum": "sha256:" + hashlib.sha256(text.encode()).hexdigest(),
     }

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from controller.cli import rapydo
 from tests.live import ROOT
 
-COMMANDS = ("start", "stop", "status", "version")
+COMMANDS = ("start", "stop", "status", "logs", "password", "version")
 
 
 @pytest.mark.parametrize("args", [(), *((command,) for command in COMMANDS)])

@@ -44,19 +44,21 @@ def test_init_writes_private_random_secrets(deployment):
     assert problems(load(deployment)) == []
 
 
-def test_init_refuses_to_overwrite_unless_forced(deployment):
+def test_init_keeps_every_value_already_set(deployment):
     path = deployment / ".projectrc"
     path.write_text(yaml.safe_dump({"hostname": "data.example.org", "variables": {"JWT_SECRET": "mine"}}))
-    before = path.read_text()
-    refused = run(deployment, "init")
-    assert refused.exit_code == 1 and "--force" in refused.output
-    assert path.read_text() == before
-    forced = run(deployment, "init", "--force")
-    assert forced.exit_code == 0, forced.output
+    first = run(deployment, "init")
+    assert first.exit_code == 0, first.output
     document = yaml.safe_load(path.read_text())
     assert document["hostname"] == "data.example.org"
-    assert document["variables"]["JWT_SECRET"] not in ("mine", "")
+    assert document["variables"]["JWT_SECRET"] == "mine"
+    assert len(document["variables"]["ADMIN_PASSWORD"]) >= 24  # a deployment that never ran uses it
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    before = path.read_text()
+    again = run(deployment, "init")
+    assert again.exit_code == 0, again.output
+    assert "Nothing to generate" in again.output
+    assert path.read_text() == before
 
 
 def test_init_leaves_out_secrets_a_lower_layer_sets(deployment):
@@ -67,7 +69,7 @@ def test_init_leaves_out_secrets_a_lower_layer_sets(deployment):
 
 
 def test_list_services_says_what_is_on_and_why(deployment):
-    set_layer(deployment / "rapydo.yml", services={"celery": True})
+    set_layer(deployment / "rapydo.yml", engine="compose", services={"celery": True})
     result = run(deployment, "list", "services")
     assert result.exit_code == 0, result.output
     lines = {line.split()[0]: line.split(None, 2)[1:] for line in result.output.splitlines()}
@@ -76,6 +78,27 @@ def test_list_services_says_what_is_on_and_why(deployment):
     assert lines["rabbit"] == ["on", "needed by celery"]
     assert lines["neo4j"] == ["off", "switched off"]
     assert len(lines) == 8
+
+
+def test_list_services_tells_what_the_local_engine_runs(deployment):
+    set_layer(deployment / "rapydo.yml", services={"celery": True, "neo4j": True})
+    set_layer(deployment / ".projectrc", variables={
+        "CELERY_BROKER_URL": "amqp://rapydo:broker-secret@rabbit.example.org:5672//"})
+    result = run(deployment, "--data-dir", str(deployment / "data"), "list", "services")
+    assert result.exit_code == 0, result.output
+    lines = {line.split()[0]: line for line in result.output.splitlines()}
+    assert "uWSGI" in lines["api"] and "not running" in lines["api"]
+    assert "Celery" in lines["worker"] and "not running" in lines["worker"]
+    assert "RabbitMQ" in lines["broker"] and "rabbit.example.org" in lines["broker"]
+    assert "broker-secret" not in result.output
+    assert "embedded" in lines["storage"] and "embedded" in lines["provenance"]
+    # The compose catalogue's containers are not claimed to run.
+    assert "rabbit" not in lines and "postgres" not in lines
+    assert "not run by the local engine: neo4j, rabbit" in result.output
+
+    set_layer(deployment / ".projectrc", variables={})
+    embedded = run(deployment, "--data-dir", str(deployment / "data"), "list", "services")
+    assert f"kombu filesystem transport in {deployment / 'data'}/broker" in embedded.output
 
 
 def test_list_env_masks_secrets(deployment):

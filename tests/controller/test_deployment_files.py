@@ -32,8 +32,8 @@ def test_the_base_compose_file_declares_every_service():
     assert set(document["services"]) == SERVICES
     backend_env = document["services"]["backend"]["environment"]
     defaults = yaml.safe_load((ROOT / "confs/defaults.yml").read_text())["variables"]
-    # Same names in both engines; only the local engine's own bind address is missing.
-    assert set(defaults) - set(backend_env) == {"API_HOST"}
+    # Same names in both engines; only the local engine's own settings are missing.
+    assert set(defaults) - set(backend_env) == {"API_HOST", "START_TIMEOUT"}
 
 
 def test_the_base_compose_file_is_valid_compose():

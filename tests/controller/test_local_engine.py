@@ -15,7 +15,7 @@ import requests
 
 from controller import processes
 from controller.local_engine import MARKER, AlreadyRunning, EngineError, LocalEngine
-from tests.live import ADMIN_PASSWORD, ROOT, free_port, live_environment
+from tests.live import ADMIN_PASSWORD, ROOT, free_port, live_environment, project_copy
 
 PROBE = "tests.controller.probe_app:app"
 
@@ -23,14 +23,14 @@ PROBE = "tests.controller.probe_app:app"
 class Deployment:
     """One data directory and port, driven through the CLI."""
 
-    def __init__(self, data_dir: Path, **env):
-        self.data_dir, self.port = data_dir, free_port()
+    def __init__(self, project_dir: Path, data_dir: Path, **env):
+        self.project_dir, self.data_dir, self.port = project_dir, data_dir, free_port()
         self.env = {"API_PORT": self.port, "PASSWORD_TIME_COST": 1, **env}
         self.url = f"http://127.0.0.1:{self.port}"
         self.seen: set[int] = set()
 
     def rapydo(self, *args: str) -> subprocess.CompletedProcess:
-        options = ["--project-dir", str(ROOT), "--data-dir", str(self.data_dir)]
+        options = ["--project-dir", str(self.project_dir), "--data-dir", str(self.data_dir)]
         for name, value in self.env.items():
             options += ["--env", f"{name}={value}"]
         # A clean environment: only what a shell session needs, no settings of the caller.
@@ -63,9 +63,10 @@ def _alive(pid: int) -> bool:
 @pytest.fixture
 def deployment(tmp_path):
     created = []
+    project_dir = project_copy(tmp_path / "project")
 
     def make(**env) -> Deployment:
-        created.append(Deployment(tmp_path / f"data{len(created)}", **env))
+        created.append(Deployment(project_dir, tmp_path / f"data{len(created)}", **env))
         return created[-1]
 
     yield make

@@ -13,13 +13,13 @@ import psutil
 import pytest
 import requests
 
-from tests.live import ADMIN_PASSWORD, ROOT, free_port
+from tests.live import ADMIN_PASSWORD, ROOT, free_port, project_copy
 
 RAPYDO = [sys.executable, "-m", "controller"]
 
 
-def rapydo(*args, check=True):
-    result = subprocess.run([*RAPYDO, "--project-dir", str(ROOT), *args], cwd=ROOT,
+def rapydo(*args, check=True, project_dir=ROOT):
+    result = subprocess.run([*RAPYDO, "--project-dir", str(project_dir), *args], cwd=ROOT,
                             capture_output=True, text=True, timeout=180)
     if check:
         assert result.returncode == 0, result.stdout + result.stderr
@@ -40,7 +40,9 @@ def test_create_then_start_serves_the_generated_endpoint(project, tmp_path):
     env = ["--env", f"PROJECT={project}", "--env", f"API_PORT={free_port()}",
            "--env", f"ADMIN_PASSWORD={ADMIN_PASSWORD}", "--env", "PASSWORD_TIME_COST=1",
            "--data-dir", str(tmp_path / "data")]
-    started = rapydo(*env, "start")
+    # `start` records the deployment in its project directory: a copy, not the checkout.
+    deployment = project_copy(tmp_path / "project")
+    started = rapydo(*env, "start", project_dir=deployment)
     url = next(word for line in started.stdout.splitlines() if line.startswith("API:")
                for word in line.split() if word.startswith("http"))
     pids = set()
@@ -54,7 +56,7 @@ def test_create_then_start_serves_the_generated_endpoint(project, tmp_path):
         assert answer.status_code == 200, answer.text
         assert answer.json() == {"project": project, "endpoint": "hello", "user": "admin"}
     finally:
-        rapydo(*env, "stop")
+        rapydo(*env, "stop", project_dir=deployment)
     assert not [pid for pid in pids if psutil.pid_exists(pid) and
                 psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
 

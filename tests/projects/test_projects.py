@@ -154,6 +154,9 @@ def write_project(root: Path, name: str, project_yml: str, endpoints: str = "") 
      "requires='pidz', but no project.yml of the project chain declares PIDZ"),
     ("title: x\n", 'pass\n\ndef data_operation(kind):\n    pass',
      "data_operation(kind) does not match the hook data_operation(kind, user, infos)"),
+    ("title: x\n", 'pass\n\ndef before_data_operation(kind, user):\n    pass',
+     "before_data_operation(kind, user) does not match the hook "
+     "before_data_operation(kind, user, info, storage)"),
     ("title: x\n", 'api.add_resource(DataPath, "/api/x", override=True)',
      "/api/x has override=True, but nothing registered it before"),
     # The core's DataPath is the endpoint "datapath": another class may not take the name.

@@ -19,7 +19,7 @@ PACKAGES = {
     "redis": ["redis-server"],
     # Not services, but the tests need them: `dot` draws PROV pictures, docker-compose
     # validates the rendered compose files.
-    "tools": ["graphviz", "docker-compose"],
+    "tools": ["graphviz", "docker-compose", "bubblewrap"],
 }
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 START_TIMEOUT = 120.0

@@ -252,3 +252,17 @@ def test_in_irods_user_mode_the_worker_acts_with_the_users_own_credentials(tmp_p
                            params={"stat": "true"}).json()
         assert stored["owner"] == "alice"
         assert PASSWORD not in api.live.engine.worker_log_file.read_text()
+
+
+def test_registering_workflows_leaves_every_worker_able_to_queue_jobs(local):
+    """Validation runs in a forked child: it must not close its uWSGI worker's broker connection
+    (a multiprocessing child did, through kombu's after-fork hook: the next submissions got 503)."""
+    alice = local.user("alice")
+    source = local.unique("alice", "in") + "/text.txt"
+    local.upload(alice, source, b"queued after registrations\n")
+    workflows = [local.register(alice, example("two-step-text")) for _ in range(6)]
+    answers = [local.submit(alice, workflow, {"text": {"href": source}}, local.unique("alice", "out"))
+               for workflow in workflows + workflows[:2]]
+    assert [answer.status_code for answer in answers] == [201] * 8, [a.text for a in answers]
+    for answer in answers:
+        assert local.wait(alice, answer.json()["id"])["status"] == "successful"

@@ -73,8 +73,8 @@ def test_register_validates_summarises_and_keeps_the_document_in_storage(api):
     stored = api.alice.get(api.url("/api/data" + body["path"]))
     assert stored.status_code == 200 and stored.text == TWO_STEP
     assert body["path"] == "/tempZone/home/alice/workflows/text-two-step/1.0/workflow.cwl"
-    got = api.bob.get(body["url"])  # the registry is shared: anyone logged in reads it
-    assert got.status_code == 200 and got.json()["cwl"] == TWO_STEP
+    assert body["public"] is False
+    assert api.bob.get(body["url"]).status_code == 404  # private until its owner shares it
 
 
 def test_a_packed_workflow_and_a_single_tool_are_accepted(api):
@@ -127,7 +127,8 @@ def test_missing_fields_and_wrong_types_are_400(api):
 
 def test_listing_filters_by_name_and_pages(api):
     for version in ("1.0", "1.1", "1.2"):
-        assert register(api, api.bob, "listed", version=version, cwl=TOOL).status_code == 201
+        assert register(api, api.bob, "listed", version=version, cwl=TOOL,
+                        public=True).status_code == 201
     page = api.alice.get(api.url("/api/workflows"), params={"name": "listed", "limit": 2})
     assert page.status_code == 200
     assert page.json()["total"] == 3 and [w["version"] for w in page.json()["workflows"]] == ["1.0", "1.1"]
@@ -137,7 +138,7 @@ def test_listing_filters_by_name_and_pages(api):
 
 
 def test_only_the_owner_or_an_admin_changes_or_deletes(api):
-    url = register(api, api.alice, "owned", cwl=TOOL).json()["url"]
+    url = register(api, api.alice, "owned", cwl=TOOL, public=True).json()["url"]
     assert api.bob.put(url, json={"cwl": TWO_STEP}).status_code == 403
     assert api.bob.delete(url).status_code == 403
     changed = api.alice.put(url, json={"cwl": TWO_STEP, "inputs": {"text": {"class": "File",

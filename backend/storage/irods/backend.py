@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import ssl
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,12 +23,14 @@ from backend.errors import (NotFound, PermissionDenied, RapydoError, ServiceUnav
                             Unauthorized, Unprocessable)
 from backend.storage import paths
 from backend.storage.base import Storage, StorageBackend, usable_ticket
-from backend.storage.irods import connect
+from backend.storage.irods import accounts, connect
 from backend.storage.irods.connect import ANONYMOUS, Credentials, SessionPool
 from backend.storage.irods.errors import ConnectionLost, translate
 from backend.storage.irods.managers import load_ticket
 from backend.storage.irods.storage import IrodsStorage
 from backend.storage.accounts import check_account_name
+
+log = logging.getLogger(__name__)
 
 
 class IrodsBackend(StorageBackend):
@@ -133,7 +136,7 @@ class IrodsBackend(StorageBackend):
             raise
         except Exception as exc:
             raise self._lost(("service",), exc) from exc
-        return usable_ticket(ticket, datetime.now(timezone.utc))
+        return usable_ticket(ticket, datetime.now(timezone.utc), self.accounts)
 
     def _lost(self, key: tuple, exc: Exception) -> RapydoError:
         typed = _typed(exc)
@@ -194,6 +197,20 @@ class IrodsBackend(StorageBackend):
         except Exception as exc:
             raise self._lost(("service",), exc) from exc
         return home
+
+    def end_account(self, user: str) -> None:
+        check_account_name(user)
+        session = self.catalog_session()
+        if session is None:
+            log.warning("no iRODS service account (IRODS_PASSWORD): the tickets and grants of "
+                        "the deleted user %s stay in iRODS", user)
+            return
+        try:
+            accounts.end_account(session, self.zone, user)
+        except RapydoError:
+            raise
+        except Exception as exc:
+            raise self._lost(("service",), exc) from exc
 
     def health(self) -> dict:
         details = {"backend": "irods", "host": self.settings.irods_host,

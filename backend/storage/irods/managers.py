@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from typing import Literal
 
 from irods.access import iRODSAccess
+from irods.exception import CAT_INVALID_USER
 from irods.meta import iRODSMeta
 from irods.models import Collection, DataObject, TicketQuery
 from irods.ticket import Ticket as PrcTicket
@@ -99,7 +100,10 @@ class IrodsAclManager(_Manager, AclManager):
         if recursive and info.type == COLLECTION:
             self._storage._require_subtree(path, OWN, "change the permissions of")
         access = iRODSAccess(LEVEL_NAMES[level.name], path, grantee, self._storage.zone)
-        self._irods.acls.set(access, recursive=recursive and info.type == COLLECTION)
+        try:
+            self._irods.acls.set(access, recursive=recursive and info.type == COLLECTION)
+        except CAT_INVALID_USER:  # iRODS keeps the accounts here: it knows no such name
+            raise NotFound(f"no such user or group {grantee!r}") from None
 
     @retried
     def get_inheritance(self, path: str) -> bool:

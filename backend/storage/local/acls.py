@@ -1,21 +1,26 @@
-"""The ACL sub-manager of a session: reading needs read, changing needs own."""
+"""The ACL sub-manager of a session: reading needs read, changing needs own; a grant
+names the group "public" or an account the directory knows (NotFound otherwise, so that
+a name nobody has yet cannot collect grants for whoever takes it later)."""
 
 from __future__ import annotations
 
 from typing import Callable
 
-from backend.errors import Conflict
+from backend.errors import Conflict, NotFound
 from backend.storage import accounts
+from backend.storage.accounts import EVERYONE, Directory
 from backend.storage.base import AccessLevel, Acl, AclManager
 from backend.storage.local import nodes, permissions
 from backend.storage.local.catalog import SUBTREE, Catalog, translate_errors
 
 
 class LocalAclManager(AclManager):
-    def __init__(self, catalog: Catalog, actor, normalise: Callable[[str], str]):
+    def __init__(self, catalog: Catalog, actor, normalise: Callable[[str], str],
+                 directory: Directory = EVERYONE):
         self._catalog = catalog
         self._actor = actor
         self._normalise = normalise
+        self._directory = directory
 
     def _readable(self, path: str) -> nodes.Node:
         user = self._actor.require_user("read permissions")
@@ -36,6 +41,10 @@ class LocalAclManager(AclManager):
         grantee = accounts.check_user_name(user)
         level = level if isinstance(level, AccessLevel) else AccessLevel.parse(level)
         path = self._normalise(path)
+        # Removing an entry needs no account: stale names can always be cleaned up.
+        if level != AccessLevel.null and grantee != accounts.PUBLIC \
+                and not self._directory.known(grantee):
+            raise NotFound(f"no such user or group {grantee!r}")
         with self._catalog.transaction() as conn:
             node = nodes.existing(conn, path)
             if recursive and node.is_collection:

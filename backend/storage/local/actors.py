@@ -3,8 +3,8 @@
 Sessions never check permissions themselves; they ask their actor. A user is
 bound by their ACLs. A ticket delegates part of its owner's rights: it covers its
 path and what lies below it, allows reading (and, for a write ticket, writing
-data objects) there, and only while its owner still holds that access. Anything
-else a ticket cannot do at all.
+data objects) there, and only while its owner's account is active and still holds
+that access. Anything else a ticket cannot do at all.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sqlite3
 
 from backend.errors import PermissionDenied
 from backend.storage import accounts, paths
+from backend.storage.accounts import Directory
 from backend.storage.base import AccessLevel
 from backend.storage.local import permissions, tickets
 from backend.storage.local.nodes import Node
@@ -40,14 +41,15 @@ class UserActor:
 class TicketActor:
     user = None
 
-    def __init__(self, string: str):
+    def __init__(self, string: str, directory: Directory):
         self.string = string
+        self.directory = directory
 
     def require(self, conn: sqlite3.Connection, node: Node, level: AccessLevel,
                 action: str) -> str:
         # Looked up on every call: the ticket may have expired, been used up or
-        # deleted since the session opened, and its node may have moved.
-        ticket = tickets.load_valid(conn, self.string)
+        # deleted since the session opened, its owner disabled, its node moved.
+        ticket = tickets.load_valid(conn, self.string, self.directory)
         if level > AccessLevel.write:
             raise PermissionDenied(f"a ticket cannot be used to {action} {node.path}")
         if level == AccessLevel.write and ticket.type != "write":
@@ -61,4 +63,4 @@ class TicketActor:
         raise PermissionDenied(f"a ticket cannot be used to {action}")
 
     def consume(self, conn: sqlite3.Connection) -> None:
-        tickets.consume(conn, self.string)
+        tickets.consume(conn, self.string, self.directory)

@@ -52,17 +52,20 @@ class LocalBackend(StorageBackend):
 
     def session(self, user: str, credentials=None) -> Storage:
         # `credentials` is ignored: the local catalog trusts the API's own authentication.
-        return LocalStorage(self.zone, self.catalog, self.vault, UserActor(user))
+        return LocalStorage(self.zone, self.catalog, self.vault, UserActor(user),
+                            directory=self.accounts)
 
     @translate_errors
     def ticket_session(self, ticket: str) -> Storage:
         # Refuse a bad ticket now; each later operation checks it again.
-        granted = tickets.load_valid(self.catalog.connection(), ticket)
-        return LocalStorage(self.zone, self.catalog, self.vault, TicketActor(ticket), granted)
+        granted = tickets.load_valid(self.catalog.connection(), ticket, self.accounts)
+        return LocalStorage(self.zone, self.catalog, self.vault,
+                            TicketActor(ticket, self.accounts), granted, self.accounts)
 
     def anonymous_session(self) -> Storage:
         # The API never lets a user take the name (auth's RESERVED_USERNAMES).
-        return LocalStorage(self.zone, self.catalog, self.vault, UserActor(accounts.ANONYMOUS))
+        return LocalStorage(self.zone, self.catalog, self.vault, UserActor(accounts.ANONYMOUS),
+                            directory=self.accounts)
 
     @translate_errors
     def create_home(self, user: str) -> str:
@@ -76,6 +79,14 @@ class LocalBackend(StorageBackend):
             if created:
                 permissions.initialise(conn, node.id, user)
         return home
+
+    @translate_errors
+    def end_account(self, user: str) -> None:
+        user = accounts.check_account_name(user)
+        with self.catalog.transaction() as conn:
+            conn.execute("DELETE FROM tickets WHERE owner = ?", (user,))
+            conn.execute("DELETE FROM acls WHERE user = ? AND node_id IN"
+                         " (SELECT id FROM nodes WHERE owner <> ?)", (user, user))
 
     def health(self) -> dict:
         try:

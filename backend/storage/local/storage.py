@@ -23,6 +23,7 @@ from backend.errors import (AlreadyExists, ChecksumMismatch, Conflict,
                             IncompleteTransfer, NotFound, PermissionDenied,
                             ServiceUnavailable)
 from backend.storage import checksums, paths
+from backend.storage.accounts import EVERYONE, Directory
 from backend.storage.base import (COLLECTION, DATAOBJECT, DEFAULT_CHUNK_SIZE, AccessLevel,
                                   Info, Page, Storage, Ticket, check_offset,
                                   non_negative, read_arguments)
@@ -44,7 +45,7 @@ class LocalStorage(Storage):
     opens_real_files = True
 
     def __init__(self, zone: str, catalog: Catalog, vault: Vault, actor,
-                 ticket: Ticket | None = None):
+                 ticket: Ticket | None = None, directory: Directory = EVERYONE):
         self.zone = zone
         self.user = actor.user
         self.ticket = ticket
@@ -53,7 +54,7 @@ class LocalStorage(Storage):
         self._actor = actor
         self._protected = (f"/{zone}", f"/{zone}/home")
         self.metadata = LocalMetadataManager(catalog, actor, self._path)
-        self.acls = LocalAclManager(catalog, actor, self._path)
+        self.acls = LocalAclManager(catalog, actor, self._path, directory)
         self.tickets = LocalTicketManager(catalog, actor, self._path)
 
     def _path(self, path: str) -> str:

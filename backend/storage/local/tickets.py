@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Callable, Literal
 
 from backend.errors import PermissionDenied
+from backend.storage.accounts import Directory
 from backend.storage.base import (AccessLevel, Ticket, TicketManager, check_ticket_request,
                                   owned_ticket, usable_ticket)
 from backend.storage.local import nodes, permissions
@@ -32,12 +33,14 @@ def find(conn: sqlite3.Connection, string: str) -> Ticket | None:
     return _ticket(row) if row else None
 
 
-def load_valid(conn: sqlite3.Connection, string: str) -> Ticket:
-    """The ticket, if it may still be used; PermissionDenied saying why not otherwise."""
-    return usable_ticket(find(conn, string) if isinstance(string, str) and string else None, now())
+def load_valid(conn: sqlite3.Connection, string: str, accounts: Directory) -> Ticket:
+    """The ticket, if it may still be used (its owner's account active in `accounts`);
+    PermissionDenied saying why not otherwise."""
+    return usable_ticket(find(conn, string) if isinstance(string, str) and string else None, now(),
+                         accounts)
 
 
-def consume(conn: sqlite3.Connection, string: str) -> None:
+def consume(conn: sqlite3.Connection, string: str, accounts: Directory) -> None:
     """Spend one use. The condition and the increment are one statement, so
     concurrent transfers can never spend more uses than the limit allows."""
     cursor = conn.execute(
@@ -47,7 +50,7 @@ def consume(conn: sqlite3.Connection, string: str) -> None:
         (string, to_db(now())),
     )
     if cursor.rowcount != 1:
-        load_valid(conn, string)  # raises with the reason
+        load_valid(conn, string, accounts)  # raises with the reason
         raise PermissionDenied("the ticket can no longer be used")
 
 

@@ -17,11 +17,12 @@ import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Iterator
 
 from flask import current_app
-from sqlalchemy import Text, func, literal, update
+from sqlalchemy import Text, func, literal, or_, select, update
 
-from backend.errors import NotFound
+from backend.errors import NotFound, PermissionDenied
 from backend.settings import current_settings
 from backend.storage.base import AVU, COLLECTION, DATAOBJECT, Info, Storage
 from rapydo_projects.b2stage.models.handles import Handle
@@ -29,6 +30,17 @@ from rapydo_projects.b2stage.models.handles import Handle
 PID_ATTRIBUTE = "PID"
 EXTENSION_KEY = "b2stage.pids"
 MAX_PID_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A registered object: a PID points at it."""
+
+    path: str
+    pid: str
+    # The service knows the PID, so it can make it follow a move; one given elsewhere (an
+    # object carrying a PID no record here has) may still point at the object from there.
+    known: bool
 
 
 @dataclass(frozen=True)
@@ -98,6 +110,22 @@ class PidService(ABC):
             raise
         return pid
 
+    def registrations(self, storage: Storage, info: Info) -> Iterator[Registration]:
+        """The registered objects at or below `info`, as `storage` can read them: those
+        carrying a PID that points at them, or one this service does not know. (A copy
+        carries its original's PID, which points elsewhere: it is not registered.)"""
+        for item in _objects(storage, info):
+            pid = pid_of(storage, item.path)
+            if pid is None:
+                continue
+            try:
+                record = self.resolve(pid)
+            except NotFound:
+                yield Registration(item.path, pid, known=False)
+                continue
+            if record.path == item.path:
+                yield Registration(item.path, pid, known=True)
+
     def follow(self, storage: Storage, old: Info, new: Info) -> None:
         """`old` was moved (renamed) to `new`: make the PIDs of what moved point at it."""
         if new.type == COLLECTION:
@@ -129,6 +157,30 @@ class PidService(ABC):
         # A copy carries its original's PID AVU: only the object the PID points at moves it.
         if record.path == old_path:
             self.moved(pid, new_path)
+
+
+def _objects(storage: Storage, info: Info) -> Iterator[Info]:
+    """`info` if it is a data object, else every data object below it."""
+    if info.type == DATAOBJECT:
+        yield info
+        return
+    stack = [info.path]
+    while stack:
+        for child in storage.children(stack.pop()):
+            if child.type == DATAOBJECT:
+                yield child
+            else:
+                stack.append(child.path)
+
+
+def _exists(storage: Storage, path: str) -> bool:
+    try:
+        storage.stat(path)
+    except NotFound:
+        return False
+    except PermissionDenied:
+        return True  # there, if not for this session's eyes
+    return True
 
 
 class LocalHandles(PidService):
@@ -183,6 +235,19 @@ class LocalHandles(PidService):
         if created.tzinfo is None:  # SQLite hands back naive datetimes
             created = created.replace(tzinfo=timezone.utc)
         return PidRecord(handle.pid, handle.path, handle.checksum, handle.owner, created)
+
+    def registrations(self, storage: Storage, info: Info) -> Iterator[Registration]:
+        # The records first: they also find objects whose PID AVU was removed since.
+        below = info.path.rstrip("/") + "/"
+        with self._database().transaction() as session:
+            handles = list(session.scalars(select(Handle).where(or_(
+                Handle.path == info.path, func.substr(Handle.path, 1, len(below)) == below))))
+        seen = set()
+        for handle in handles:
+            if _exists(storage, handle.path):  # not a record its object outlived
+                seen.add(handle.path)
+                yield Registration(handle.path, handle.pid, known=True)
+        yield from (found for found in super().registrations(storage, info) if found.path not in seen)
 
     def moved(self, pid: str, new_path: str) -> None:
         with self._database().transaction(write=True) as session:

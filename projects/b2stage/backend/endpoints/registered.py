@@ -2,7 +2,9 @@
 
 Like /api/data (the same streaming, paging and errors), except that every uploaded
 object gets a PID, a rename keeps it (and the PID follows), and nothing registered is
-ever deleted here: a PID must not end up pointing at nothing.
+ever deleted here: a PID must not end up pointing at nothing. The core's own endpoints
+ask this module too (its `before_data_operation` hook): they may not delete registered
+objects nor overwrite them, nor move one whose PID could not follow.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from backend.api.data import DOWNLOAD_QUERY, LISTING_QUERY, UPLOAD_BODY, UPLOAD_
 from backend.api.events import data_operation_done
 from backend.api.spec import BOOLEAN, IRODS_PATH, json_body, operation, query
 from backend.auth import login_required
+from backend.errors import Conflict
 from backend.storage import paths, user_storage
 from backend.storage.base import COLLECTION, DATAOBJECT, Info, Storage
 from rapydo_projects.b2stage.pids import pid_of, pid_service
@@ -120,6 +123,27 @@ class Registered(Resource):
         raise MethodNotAllowed(valid_methods=ALLOWED,
                                description="registered data cannot be deleted: its PID must keep "
                                            "pointing at it")
+
+
+def before_data_operation(kind: str, user: str | None, info: Info, storage: Storage) -> None:
+    """The hook (backend/hooks.py): the core's endpoints (/api/data, /api/copy, /api/move,
+    write tickets) may not delete nor overwrite a registered object, nor move one whose PID
+    this service does not know (it could not follow). 409 naming the PID."""
+    for found in pid_service().registrations(storage, info):
+        if kind == "move" and found.known:
+            continue  # data_operation below takes the PID along
+        raise Conflict(_refusal(kind, found))
+
+
+def _refusal(kind: str, found) -> str:
+    registered = f"{found.path} is registered data with the PID {found.pid}"
+    if kind == "delete":
+        return f"{registered}: it cannot be deleted (its PID must keep pointing at it)"
+    if kind == "overwrite":
+        return (f"{registered}: it cannot be overwritten here; PUT /api/registered{found.path}"
+                f"?force=true replaces it and keeps the PID's record right")
+    return (f"{registered}, which this PID service does not know: it cannot be moved (the "
+            f"PID could not follow it)")
 
 
 def data_operation(kind: str, user: str, infos: tuple) -> None:

@@ -131,10 +131,13 @@ class IngestionQualityChecks(Resource):
         found = batches.owned(batch, user, "check it")
         body = params.json_object()
         name = params.field(body, "workflow", str)
-        version = params.field(body, "version", str, required=False) or registry().latest_version(name)
+        version = params.field(body, "version", str, required=False)
         if found.status != IMPORTED:
             raise Conflict(f"batch {found.id} is {found.status}: quality checks run on imported batches")
-        port = _directory_port(registry().get(name, version))
+        # Only a workflow the user may see; without a version, its owner's latest.
+        workflow = registry().runnable(name, version, user.username, user.is_admin)
+        version = workflow.version
+        port = _directory_port(workflow)
         outputs = f"{found.path}/{batches.QC}/{name}-{version}-{uuid.uuid4().hex[:8]}"
         job = jobs().submit(user_storage(), user.username, name, version,
                             {port: {"class": "Directory", "path": found.path}}, outputs,

@@ -1,0 +1,33 @@
+"""What a deleted API user leaves in iRODS (StorageBackend.end_account): their tickets, and
+the grants others gave them. Done by the service account (a rodsadmin): the iRODS account
+itself stays, as iRODS' own administrators manage it, and so do its data and home.
+"""
+
+from __future__ import annotations
+
+from irods.access import iRODSAccess
+from irods.models import Collection, CollectionAccess, DataAccess, DataObject, TicketQuery, User
+from irods.ticket import Ticket as PrcTicket
+
+from backend.storage import paths
+
+
+def end_account(session, zone: str, user: str) -> None:
+    """Delete `user`'s tickets and every ACL entry naming them on what others own."""
+    ids = [row[User.id] for row in session.query(User.id).filter(User.name == user).all()]
+    if not ids:
+        return  # iRODS has no such account: nothing can name it
+    for row in session.query(TicketQuery.Ticket.string).filter(TicketQuery.Owner.name == user).all():
+        PrcTicket(session, row[TicketQuery.Ticket.string]).delete()
+    for path in sorted(_granted_paths(session, user, ids[0])):
+        # admin mode: a rodsadmin may change ACLs on anything, as `ichmod -M` does.
+        session.acls.set(iRODSAccess("null", path, user, zone), admin=True)
+
+
+def _granted_paths(session, user: str, user_id) -> set[str]:
+    objects = session.query(Collection.name, DataObject.name).filter(
+        DataAccess.user_id == user_id, DataObject.owner_name != user)
+    collections = session.query(Collection.name).filter(
+        CollectionAccess.user_id == user_id, Collection.owner_name != user)
+    found = {paths.join(row[Collection.name], row[DataObject.name]) for row in objects.get_results()}
+    return found | {row[Collection.name] for row in collections.get_results()}
