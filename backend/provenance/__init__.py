@@ -93,6 +93,10 @@ class ProvenanceService:
             raise NoProvenance(f"no provenance is recorded for {path}")
         return found
 
+    def lineage(self, node: str, direction: str, depth: int) -> ProvDocument:
+        """The whole lineage, unfiltered: for tasks and projects; requests use visible_lineage."""
+        return self.store.lineage(node, direction, depth)
+
     def visible_lineage(self, node: str, direction: str, depth: int, viewer: Viewer,
                         *, start_checked: bool = False) -> tuple[ProvDocument, int]:
         """The lineage of `node` as `viewer` may see it (backend/provenance/visibility.py), and
