@@ -29,10 +29,14 @@ def neo4j_settings() -> dict[str, str]:
             "NEO4J_PASSWORD": os.environ.get("NEO4J_PASSWORD", "")}
 
 
+def connect(settings: dict[str, str]) -> Neo4jStore:
+    """The store on the server `settings` name (as neo4j_settings() returns them)."""
+    return Neo4jStore(settings["NEO4J_URI"], settings["NEO4J_USER"], settings["NEO4J_PASSWORD"])
+
+
 def empty_store(settings: dict[str, str] | None = None) -> Neo4jStore:
     """A store on the test server with none of the store's nodes left from earlier tests."""
-    settings = settings or neo4j_settings()
-    store = Neo4jStore(settings["NEO4J_URI"], settings["NEO4J_USER"], settings["NEO4J_PASSWORD"])
+    store = connect(settings or neo4j_settings())
     with store._driver.session() as session:
         for label in LABELS:
             session.run(f"MATCH (n:{label}) DETACH DELETE n").consume()

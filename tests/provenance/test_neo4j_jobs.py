@@ -10,7 +10,7 @@ from prov.model import ProvDocument
 
 from backend.provenance import formats
 from tests.live import free_port, wait_for
-from tests.neo4j import empty_store, neo4j_settings
+from tests.neo4j import connect, empty_store, neo4j_settings
 from tests.provenance.test_provenance_api import ID, activities, located
 from tests.services.neo4j_server import Neo4jServer
 from tests.workflows.deployment import example, jobs_deployment
@@ -54,9 +54,7 @@ def run(api, alice):
 
 def stored(neo4j, job_id: str) -> ProvDocument:
     """The job's bundle as Neo4j holds it, read with the store, not through the API."""
-    from backend.provenance.store.neo4j import Neo4jStore
-
-    store = Neo4jStore(neo4j["NEO4J_URI"], neo4j["NEO4J_USER"], neo4j["NEO4J_PASSWORD"])
+    store = connect(neo4j)
     try:
         return store.bundle(f"job:{job_id}")
     finally:
