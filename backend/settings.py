@@ -84,6 +84,10 @@ class Settings(BaseModel):
     vault_fsync: bool = True
     # 0 means unlimited.
     max_upload_size: int = 0
+    # JSON request bodies (logins, metadata, job submissions): bytes, and how deeply
+    # objects and arrays may nest. Larger bodies get 413 before a byte is parsed.
+    max_json_size: int = 1024 * 1024
+    max_json_depth: int = 32
     # Bytes per chunk for streamed reads and writes.
     chunk_size: int = 4 * 1024 * 1024
 

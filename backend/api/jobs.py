@@ -16,7 +16,7 @@ import json
 from flask import Response, request, url_for
 from flask_restful import Resource
 
-from backend.api import params
+from backend.api import params, transfers
 from backend.api.spec import INTEGER, STRING, json_body, operation, path_param, query
 from backend.auth import auth_service, current_storage_credentials, current_user, login_required
 from backend.errors import BadRequest, Conflict, NotFound, PermissionDenied
@@ -174,11 +174,11 @@ class JobLogs(Resource):
             found = next((each for each in steps if each.name == step), None)
             if found is None:
                 raise NotFound(f"job {job.id} has no step {step}")
-            return Response(found.log, mimetype="text/plain")
+            return Response(found.log, mimetype="text/plain", headers=transfers.USER_CONTENT_HEADERS)
         whole = current_settings().jobs_dir / job.id / LOG_FILE
         if request.args.get("format") == "text":
             return Response(whole.read_text(errors="replace") if whole.exists() else "",
-                            mimetype="text/plain")
+                            mimetype="text/plain", headers=transfers.USER_CONTENT_HEADERS)
         return {"steps": {each.name: each.log for each in steps},
                 "failed_step": job.failed_step, "stderr_tail": job.stderr_tail}
 
@@ -186,7 +186,7 @@ class JobLogs(Resource):
 def _zip_response(entries, filename: str) -> Response:
     chunks, size = archive.zip_stream(user_storage(), entries, current_settings().chunk_size)
     return Response(chunks, mimetype="application/zip", headers={
-        "Content-Length": str(size), "Content-Disposition": f'attachment; filename="{filename}"'})
+        "Content-Length": str(size), "Content-Disposition": transfers.content_disposition(filename)})
 
 
 class JobInputsArchive(Resource):

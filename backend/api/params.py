@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import request
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from backend.errors import BadRequest
+from backend.errors import BadRequest, PayloadTooLarge
+from backend.settings import current_settings
 
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
@@ -39,10 +42,40 @@ def integer(name: str, default: int, *, minimum: int = 0, maximum: int | None = 
 
 
 def json_object() -> dict:
-    body = request.get_json(silent=True)
+    """The request's JSON object, bounded: too large is 413 before a byte is read, too
+    deeply nested is 400 (CPython's parser would otherwise recurse into a 500)."""
+    settings = current_settings()
+    if not request.is_json:
+        raise BadRequest("the request body must be a JSON object (Content-Type: application/json)")
+    if request.content_length is not None and request.content_length > settings.max_json_size:
+        raise PayloadTooLarge(f"JSON bodies are limited to {settings.max_json_size} bytes")
+    # A body of unannounced length (chunked) is cut off by werkzeug at the same bound.
+    request.max_content_length = settings.max_json_size
+    try:
+        body = json.loads(request.get_data(cache=True))
+    except RequestEntityTooLarge:
+        raise PayloadTooLarge(f"JSON bodies are limited to {settings.max_json_size} bytes") from None
+    except RecursionError:
+        body = None  # deeper than any limit: reported as such below
+    except ValueError:
+        raise BadRequest("the request body is not valid JSON") from None
+    if body is None or _depth(body) > settings.max_json_depth:
+        raise BadRequest(f"JSON bodies may nest at most {settings.max_json_depth} levels")
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
     return body
+
+
+def _depth(value: Any) -> int:
+    """How deeply objects and arrays nest in `value`, walked without recursion."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        if children:
+            deepest = max(deepest, level)
+            pending.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def field(body: dict, name: str, kind: type | tuple[type, ...], *, required: bool = True,

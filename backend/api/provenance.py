@@ -14,7 +14,7 @@ from __future__ import annotations
 from flask import Response, request, url_for
 from flask_restful import Resource
 
-from backend.api import params
+from backend.api import params, transfers
 from backend.api.spec import INTEGER, STRING, operation, path_param, query
 from backend.auth import current_user, login_required
 from backend.errors import BadRequest, NotFound, PermissionDenied
@@ -92,7 +92,7 @@ class JobCrate(Resource):
         job = _visible_job(job_id)
         body = crate_zip(provenance().describe(job, _urls(job)))
         return Response(body, mimetype="application/zip", headers={
-            "Content-Disposition": f'attachment; filename="job-{job.id}-crate.zip"'})
+            "Content-Disposition": transfers.content_disposition(f"job-{job.id}-crate.zip")})
 
 
 class JobStac(Resource):

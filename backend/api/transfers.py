@@ -8,11 +8,12 @@ the request body chunk by chunk.
 from __future__ import annotations
 
 import mimetypes
-from urllib.parse import urlencode
+import unicodedata
+from urllib.parse import quote, urlencode
 
 from flask import Response, request
 from werkzeug.exceptions import ClientDisconnected
-from werkzeug.http import http_date, quote_etag
+from werkzeug.http import dump_options_header, http_date, quote_etag
 from werkzeug.wsgi import wrap_file
 
 from backend.api import params
@@ -24,6 +25,15 @@ from backend.storage.base import COLLECTION, Info, Storage
 MAX_PAGE = 1000
 
 
+# What users store is served from the API's own origin: a browser must neither guess a
+# more dangerous type than the one declared (nosniff) nor run what it renders with the
+# API's origin and cookies (a CSP sandbox gives the document a unique, script-less origin).
+USER_CONTENT_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "sandbox",
+}
+
+
 def object_headers(info: Info) -> dict:
     content_type = mimetypes.guess_type(info.name)[0] or "application/octet-stream"
     return {
@@ -33,7 +43,18 @@ def object_headers(info: Info) -> dict:
         "Last-Modified": http_date(info.modified),
         "Accept-Ranges": "bytes",
         "X-Checksum": info.checksum or "",
+        **USER_CONTENT_HEADERS,
     }
+
+
+def content_disposition(name: str, disposition: str = "attachment") -> str:
+    """RFC 6266: `filename*` (RFC 8187, UTF-8) carries the exact name; `filename` is an
+    ASCII stand-in for old clients, with quotes, backslashes and controls replaced since
+    clients disagree on escapes. Werkzeug quotes parameters but makes no stand-in."""
+    stand_in = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    stand_in = "".join("_" if char in '"\\' or not char.isprintable() else char for char in stand_in)
+    exact = "UTF-8''" + quote(name, safe="!#$&+-.^_`|~")  # RFC 8187 attr-char
+    return dump_options_header(disposition, {"filename": stand_in or "download", "filename*": exact})
 
 
 def _requested_range(info: Info) -> tuple[int, int] | None:
@@ -87,7 +108,7 @@ def download_response(storage: Storage, info: Info) -> Response:
             headers["Content-Range"] = f"bytes {start}-{stop - 1}/{info.size}"
             status = 206
     if params.flag("download"):
-        headers["Content-Disposition"] = f'attachment; filename="{info.name}"'
+        headers["Content-Disposition"] = content_disposition(info.name)
     return Response(chunks, status=status, headers=headers, direct_passthrough=True)
 
 
