@@ -120,6 +120,10 @@ class Settings(BaseModel):
     job_sandbox: Literal["bwrap", "none"] = "bwrap"
     # Sandboxed jobs whose workflow asks for network access (CWL NetworkAccess) get it.
     job_network: bool = False
+    # Limits inside the sandbox (0: the host's): processes and threads of the job's account
+    # (root's jobs share `nobody`), and bytes of any one file a tool writes.
+    job_max_processes: int = 512
+    job_max_file_size: int = 0
 
     # Record W3C PROV of every finished job and data operation.
     prov_capture: bool = True

@@ -26,6 +26,8 @@ def check(variables: dict) -> tuple[bool, str]:
         return False, "bubblewrap for JOB_SANDBOX=bwrap: bwrap not found (install the bubblewrap package)"
     if os.geteuid() == 0 and shutil.which("setpriv") is None:
         return False, "setpriv (util-linux) for JOB_SANDBOX=bwrap: not found (root's jobs drop root with it)"
+    if shutil.which("prlimit") is None:
+        return False, "prlimit (util-linux) for JOB_SANDBOX=bwrap: not found (it limits a job's processes)"
     argv = [found, "--die-with-parent", "--unshare-ipc", "--unshare-pid", "--unshare-uts",
             "--unshare-net", *([] if os.geteuid() == 0 else ["--unshare-user"]),
             "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--", "true"]

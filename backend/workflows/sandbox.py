@@ -33,6 +33,7 @@ import json
 import logging
 import os
 import pwd
+import resource
 import shutil
 import site
 import subprocess
@@ -205,8 +206,25 @@ def launch(settings: Settings, work: Path, workflow: Path, job_order: Path, job_
     runtime = python()
     argv = cwlrun.command(workflow, job_order, work, containers=False,
                           cwltool=_cwltool_prefix(runtime))
-    return Launch(_bwrap(runtime, work, bool(wanted) and settings.job_network) + argv,
+    return Launch(_bwrap(runtime, work, bool(wanted) and settings.job_network) + _limits(settings) + argv,
                   _environment(work, job_id, runtime))
+
+
+def _limits(settings: Settings) -> list[str]:
+    """Resource limits of everything in the sandbox (prlimit, util-linux): processes and
+    threads of the job's account (a fork bomb stops there, not at the host's limit) and
+    the size of any one file it writes. 0 leaves a limit as the host has it."""
+    limits = [f"--{name}={value}:{value}" for name, value in
+              (("nproc", _capped(resource.RLIMIT_NPROC, settings.job_max_processes)),
+               ("fsize", _capped(resource.RLIMIT_FSIZE, settings.job_max_file_size))) if value]
+    return [shutil.which("prlimit") or "prlimit", *limits, "--"] if limits else []
+
+
+def _capped(limit: int, wanted: int) -> int:
+    """`wanted`, or the host's hard limit when that is lower: the job (no longer root by
+    then) may lower a limit but never raise it."""
+    hard = resource.getrlimit(limit)[1]
+    return min(wanted, hard) if wanted and hard != resource.RLIM_INFINITY else wanted
 
 
 def hand_over(settings: Settings, work: Path) -> None:
@@ -277,6 +295,8 @@ def _probe() -> str | None:
         return "bubblewrap (bwrap) is not installed: install the bubblewrap package"
     if os.geteuid() == 0 and shutil.which("setpriv") is None:
         return "setpriv (util-linux) is not installed: root's jobs need it to drop root"
+    if shutil.which("prlimit") is None:
+        return "prlimit (util-linux) is not installed: it sets the limits of a job's processes"
     runtime = python()
     # The account it runs as is not root, and cwltool loads: what a job needs.
     check = [runtime.executable, "-I", "-S", "-B", "-c",

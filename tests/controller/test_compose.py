@@ -334,3 +334,17 @@ def test_the_stack_runs_the_neo4j_the_tests_run_against(tmp_path):
     assert neo4j["environment"]["NEO4J_dbms_usage__report_enabled"] == "false"
     assert "udc_enabled, false" in launcher
     assert neo4j["environment"]["NEO4J_AUTH"].startswith("neo4j/")
+
+
+@pytest.mark.parametrize("mode", ["development", "production"])
+def test_the_worker_may_build_its_job_sandbox_and_gains_no_privilege(tmp_path, mode):
+    """bubblewrap needs namespaces, mounts and a fresh /proc, which Docker's default
+    filters forbid; lifting them must not come with capabilities or privileged mode."""
+    config = deployment(tmp_path, mode)
+    out = tmp_path / "out"
+    out.mkdir()
+    rendered = yaml.safe_load(validate(*compose.write_files(config, EVERYTHING, out), quiet=False))
+    worker = rendered["services"]["celery"]
+    assert set(worker["security_opt"]) == {"seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined"}
+    assert not worker.get("privileged") and not worker.get("cap_add")
+    assert "security_opt" not in rendered["services"]["backend"]

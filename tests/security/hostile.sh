@@ -57,4 +57,14 @@ written_or_denied checkout-escape "$checkout/escape-$unique"
 # The network: the API itself and the broker, on this host.
 leaked_or_denied api-connection timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$api_port && echo connected"
 leaked_or_denied broker-connection timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/5672 && echo connected"
+# Resources: a fork bomb (600 processes that wait) and one file of 2 MiB.
+forked=`perl -e 'my @kids; for (1..600) { my $pid = fork; last unless defined $pid;
+    if (!$pid) { sleep 60; exit } push @kids, $pid } print scalar @kids; kill "KILL", @kids;
+    waitpid($_, 0) for @kids'`
+echo "FORKED $forked"
+if [ "$forked" -ge 600 ]; then echo "LEAKED processes: $forked"; else echo "DENIED processes"; fi
+(head -c 2097152 /dev/zero > "big-$unique") 2>/dev/null
+size=`stat -c %s "big-$unique" 2>/dev/null || echo 0`
+rm -f "big-$unique"
+if [ "$size" -ge 2097152 ]; then echo "LEAKED big-file: $size bytes"; else echo "DENIED big-file"; fi
 echo "DONE"

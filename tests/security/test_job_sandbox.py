@@ -25,7 +25,7 @@ TEXT = b"the quick brown fox\njumps over the lazy dog\n"
 ATTEMPTS = ("users-db", "catalog", "worker-log", "vault", "data-dir-listing", "other-jobs-listing",
             "other-job-dir", "other-job-log", "checkout", "settings-defaults", "root-home", "homes",
             "etc-passwd", "worker-environment", "secret-variable", "api-connection",
-            "broker-connection")
+            "broker-connection", "processes", "big-file")
 WRITES = ("tmp-escape", "data-dir-escape", "jobs-escape", "checkout-escape")
 # What a sandboxed job's processes may find in their environment, and nothing else.
 ALLOWED_VARIABLES = {"PATH", "HOME", "TMPDIR", "LANG", "USER", "LOGNAME", "RAPYDO_JOB",
@@ -53,7 +53,8 @@ outputs:
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory):
-    with jobs_deployment(tmp_path_factory.mktemp("sandboxed"), JWT_SECRET=SECRET) as client:
+    with jobs_deployment(tmp_path_factory.mktemp("sandboxed"), JWT_SECRET=SECRET, JOB_MAX_PROCESSES="200",
+                         JOB_MAX_FILE_SIZE=str(1024 * 1024)) as client:
         yield client
 
 
@@ -125,6 +126,8 @@ def test_a_hostile_workflow_reaches_nothing_outside_its_job(api):
     assert not [path for path in escapes if path.exists()], "a write escaped the job"
     uid = next(line.split()[1] for line in report.splitlines() if line.startswith("UID "))
     assert uid != "0", "the job ran as root"
+    forked = int(next(line.split()[1] for line in report.splitlines() if line.startswith("FORKED ")))
+    assert 0 < forked < 200, "the process limit did not hold, or the job could not start any process"
     seen = {line[4:].split("=", 1)[0] for line in report.splitlines() if line.startswith("ENV ")}
     assert "RAPYDO_JOB" in seen and seen <= ALLOWED_VARIABLES, seen
     assert bobs_words not in report
