@@ -14,8 +14,9 @@ class IrodsProcess:
     """start() / stop() (SIGTERM) / kill() (SIGKILL); a restart keeps the first start's port."""
 
     def __init__(self, port=0, zone="tempZone", admin=("rods", "rods"), users=(("alice", "apass"),),
-                 tls=None, ready_timeout=15):
+                 tls=None, ready_timeout=15, stderr=None):
         self.port, self.zone, self.admin, self.users = port, zone, admin, dict(users)
+        self.stderr = stderr  # where the server's stderr goes (a file object); None: inherited
         self.tls = tls  # (cert, key) paths or None
         self.ready_timeout = ready_timeout
         self.host = "127.0.0.1"
@@ -35,7 +36,7 @@ class IrodsProcess:
         if self.running:
             return self
         self._proc = subprocess.Popen(self._argv(), cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
-                                      env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                      stderr=self.stderr, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         line = self._readline()
         if not line.startswith("ready "):
             self.kill()
