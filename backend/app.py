@@ -6,10 +6,11 @@ import logging
 
 from flask import Flask
 
-from backend import request_log
+from backend import disk, request_log
 from backend.api import register_api
 from backend.api.errors import error_response
 from backend.auth import AuthExtension
+from backend.private_files import prepare_data_dir
 from backend.projects import ProjectModelsExtension
 from backend.provenance import ProvenanceExtension
 from backend.settings import Settings
@@ -25,7 +26,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # '//' into '/' behind our back (it would turn a refused path into another one).
     app.url_map.merge_slashes = False
     app.extensions["rapydo.settings"] = settings
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_data_dir(settings.data_dir)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     StorageExtension().init_app(app, settings)
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     ProjectModelsExtension().init_app(app, settings)
     ProvenanceExtension().init_app(app, settings)
     celery_init_app(app, settings)
+    disk.init_app(app, settings)
     register_api(app)
     request_log.init_app(app)
     app.register_error_handler(Exception, error_response)

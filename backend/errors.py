@@ -69,6 +69,12 @@ class AccountBanned(PermissionDenied):
     kind = "account_banned"
 
 
+class QuotaExceeded(PermissionDenied):
+    """The data would take its owner beyond their storage quota."""
+
+    kind = "quota_exceeded"
+
+
 class NotFound(RapydoError):
     """No such path or resource."""
 
@@ -120,6 +126,12 @@ class Unprocessable(RapydoError):
     """The request is well formed but its values are not acceptable."""
 
     kind = "unprocessable"
+
+
+class InsufficientStorage(RapydoError):
+    """The disk has no room for this data (it keeps a reserve for the service's own records)."""
+
+    kind = "insufficient_storage"
 
 
 class ServiceUnavailable(RapydoError):

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, NonNegativeInt, PrivateAttr, SecretStr, field_validator
 
 from backend import projects
 
@@ -34,6 +34,13 @@ class Settings(BaseModel):
 
     # Where the embedded default keeps everything: vault, catalog, auth db, secrets.
     data_dir: Path = Path("data")
+    # Bytes of DATA_DIR's file system kept free for the service's own records (catalog,
+    # users, provenance, logs), so that removals and logins still work on a full disk:
+    # local-storage uploads that would eat into them get 507, and /api/status says "full".
+    disk_reserve: NonNegativeInt = 256 * 1024 * 1024
+    # Bytes each user may own in storage unless an administrator gave them a quota of their
+    # own (/admin/users/<name> {"quota": ...}); 0 means unlimited.
+    quota_default: NonNegativeInt = 0
 
     storage_backend: Literal["local", "irods"] = "local"
     irods_zone: str = "tempZone"

@@ -8,6 +8,8 @@ from typing import Any
 import requests
 
 STATUS_PATH = "/api/status"
+# What /api/status calls a service in order: up, or not used now.
+HEALTHY = ("ok", "none")
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,19 @@ class Health:
     @property
     def ok(self) -> bool:
         return self.code == 200
+
+    @property
+    def serving(self) -> bool:
+        """The API is up, though maybe degraded by a full disk alone (below DISK_RESERVE): it
+        must then keep running, since removing data through it is how room is made again."""
+        if self.ok:
+            return True
+        services = self.body.get("services") if isinstance(self.body, dict) else None
+        if self.code != 503 or not isinstance(services, dict):
+            return False
+        faults = {name for name, found in services.items()
+                  if not isinstance(found, dict) or found.get("status") not in HEALTHY}
+        return faults == {"disk"}
 
     def describe(self) -> str:
         if self.code is None:

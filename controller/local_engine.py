@@ -19,6 +19,11 @@ stops before it; both carry MARKER in their environment, the worker WORKER_MARKE
 
 The backend gets its settings as environment variables only, exactly `env` plus a
 few process basics (PATH, HOME, locale...): nothing else leaks from the caller.
+
+What the engine creates under DATA_DIR (the directory itself, run and log files) and every
+process it starts are private to the service's user (umask 077: files 0600, directories
+0700), whatever the caller's umask: the vault, the catalog's ticket strings, the users
+database and the logs are no other account's business.
 """
 
 from __future__ import annotations
@@ -61,6 +66,18 @@ POLL_INTERVAL = 0.5
 LOG_TAIL_LINES = 40
 # A Python exception as a traceback ends it: "ValueError: ...", "backend.x.ConfigError: ...".
 FIRST_ERROR = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception)\b.*:")
+PRIVATE_UMASK = 0o077
+
+
+@contextlib.contextmanager
+def private_files() -> Iterator[None]:
+    """Create files and directories private to this user meanwhile (the engine's own: the
+    process's umask is put back after, so that a caller such as a test run keeps its own)."""
+    previous = os.umask(PRIVATE_UMASK)
+    try:
+        yield
+    finally:
+        os.umask(previous)
 
 
 class EngineError(Exception):
@@ -203,13 +220,19 @@ class LocalEngine:
 
     # --- commands ---------------------------------------------------------------
     def start(self, progress: Callable[[], None] | None = None) -> Started:
-        """Launch uWSGI in the background and wait for GET /api/status to answer 200, then
-        the worker until it is ready, both within `start_timeout` seconds.
+        """Launch uWSGI in the background and wait for GET /api/status to answer 200 (or 503
+        for a full disk alone: see Health.serving), then the worker until it is ready, both
+        within `start_timeout` seconds.
 
         `progress` is called at every poll (the CLI prints a dot). Raises
         AlreadyRunning, or EngineError (with the log's last lines) after killing
         whatever was started when the API or the worker does not come up.
         """
+        with private_files():
+            return self._start(progress)
+
+    def _start(self, progress: Callable[[], None] | None) -> Started:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         with self._lock():
@@ -272,7 +295,8 @@ class LocalEngine:
     def start_worker(self, progress: Callable[[], None] | None = None) -> int:
         """(Re)start the Celery worker alone, e.g. after it died; replaces a stale one. Its pid.
         Raises EngineError, after killing it, when it is not ready within `start_timeout`."""
-        return self._start_worker(progress, time.monotonic() + self.start_timeout).pid
+        with private_files():
+            return self._start_worker(progress, time.monotonic() + self.start_timeout).pid
 
     def worker_status(self) -> WorkerStatus:
         proc = self._worker_process()
@@ -314,7 +338,7 @@ class LocalEngine:
             self._child = subprocess.Popen(
                 self.command(), cwd=self.project_dir, env=self.child_environment(),
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True, close_fds=True,
+                start_new_session=True, close_fds=True, umask=PRIVATE_UMASK,
             )
         return self._child
 
@@ -348,7 +372,7 @@ class LocalEngine:
                 self._worker_child = subprocess.Popen(
                     self.worker_command(), cwd=self.project_dir, env=self.worker_environment(),
                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                    start_new_session=True, close_fds=True,
+                    start_new_session=True, close_fds=True, umask=PRIVATE_UMASK,
                 )
             processes.write_pid(self.worker_pid_file, self._worker_child.pid)
         child = self._worker_child
@@ -410,10 +434,10 @@ class LocalEngine:
                 raise EngineError(f"uWSGI exited with code {code} before the API answered"
                                   f"{self._first_error(log_offset)}", self._log_tail(log_offset))
             last = health.check(self.url, timeout=2.0)
-            if last.ok and self._all_workers_ready(child.pid):
+            if last.serving and self._all_workers_ready(child.pid):
                 return
             if time.monotonic() >= deadline:
-                why = ("not every worker has built the app" if last.ok else
+                why = ("not every worker has built the app" if last.serving else
                        f"no 200 from {self.url}{health.STATUS_PATH}, last: {last.describe()}")
                 raise EngineError(f"the API was not ready within {self.start_timeout:g} s "
                                   f"(START_TIMEOUT): {why}",

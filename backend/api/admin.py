@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import url_for
 from flask_restful import Resource
 
+from backend import quotas
 from backend.accounts import account_ended
 from backend.api import params
 from backend.api.auth import USER_SCHEMA, json_response, no_content, only_fields, user_view
@@ -12,7 +13,8 @@ from backend.api.spec import BOOLEAN, STRING, json_body, operation, path_param
 from backend.auth import ADMIN, USER, auth_service, login_required
 from backend.auth.service import EMAIL_MAX_LENGTH, EMAIL_PATTERN, UNSET, USERNAME_PATTERN
 from backend.auth.passwords import MIN_PASSWORD_LENGTH
-from backend.errors import BadRequest
+from backend.errors import BadRequest, ServiceUnavailable, Unauthorized
+from backend.storage import user_storage
 
 USERNAME = path_param("username", "the user's name")
 FIELDS = {
@@ -20,14 +22,40 @@ FIELDS = {
     "role": {"type": "string", "enum": [ADMIN, USER]},
     "password": {"type": "string", "format": "password", "minLength": MIN_PASSWORD_LENGTH},
     "disabled": BOOLEAN,
+    "quota": {"type": "integer", "minimum": 0, "nullable": True,
+              "description": "bytes the user may own in storage; 0: unlimited; null: QUOTA_DEFAULT"},
 }
-USER_RESPONSE = json_response("the user", USER_SCHEMA)
+QUOTA_VIEW = {
+    "quota": FIELDS["quota"],
+    "effective_quota": {"type": "integer", "description": "the quota that applies (0: unlimited)"},
+    "usage": {"type": "integer", "nullable": True,
+              "description": "bytes of the data objects the user owns (null: storage cannot tell now)"},
+}
+MANAGED_USER_SCHEMA = {**USER_SCHEMA, "required": [*USER_SCHEMA["required"], *QUOTA_VIEW],
+                       "properties": {**USER_SCHEMA["properties"], **QUOTA_VIEW}}
+USER_RESPONSE = json_response("the user, with their quota and usage", MANAGED_USER_SCHEMA)
 
 
 def _strict(body: dict) -> dict:
     """A JSON body schema that refuses unknown fields, as the code does."""
     body["content"]["application/json"]["schema"]["additionalProperties"] = False
     return body
+
+
+def _quota(body: dict):
+    """UNSET when absent; None (back to the default) or bytes when given."""
+    return params.field(body, "quota", int, required=False) if "quota" in body else UNSET
+
+
+def managed_view(user) -> dict:
+    """A user as administrators see one: with their quota and what they store (null when
+    storage cannot tell now: managing accounts must not depend on it)."""
+    try:
+        usage = user_storage().owned_bytes(user.username)
+    except (ServiceUnavailable, Unauthorized):
+        usage = None
+    return {**user_view(user), "quota": auth_service().quota_of(user.username),
+            "effective_quota": quotas.limit_of(user.username), "usage": usage}
 
 
 def _email(body: dict):
@@ -52,20 +80,21 @@ class Users(Resource):
                                required=["username", "password"],
                                example={"username": "alice", "password": "correct horse battery",
                                         "email": "alice@example.org", "role": "user"})),
-        responses={201: json_response("created", USER_SCHEMA,
+        responses={201: json_response("created", MANAGED_USER_SCHEMA,
                                       {"Location": {"description": "the new user", "schema": {"type": "string"}}}),
                    400: None, 403: None, 409: None, 422: None, 503: None},
     )
     @login_required(ADMIN)
     def post(self):
-        body = only_fields(params.json_object(), {"username", "password", "email", "role", "disabled"})
-        email = _email(body)
+        body = only_fields(params.json_object(), {"username", *FIELDS})
+        email, quota = _email(body), _quota(body)
         user = auth_service().create_user(
             params.field(body, "username", str), params.field(body, "password", str),
             email=None if email is UNSET else email,
             role=params.field(body, "role", str, required=False, default=USER),
-            disabled=params.field(body, "disabled", bool, required=False, default=False))
-        return user_view(user), 201, {"Location": url_for(UserItem.endpoint, username=user.username)}
+            disabled=params.field(body, "disabled", bool, required=False, default=False),
+            quota=None if quota is UNSET else quota)
+        return managed_view(user), 201, {"Location": url_for(UserItem.endpoint, username=user.username)}
 
 
 class UserItem(Resource):
@@ -75,28 +104,31 @@ class UserItem(Resource):
                responses={200: USER_RESPONSE, 400: None, 403: None, 404: None})
     @login_required(ADMIN)
     def get(self, username):
-        return user_view(auth_service().get_user(username))
+        return managed_view(auth_service().get_user(username))
 
     @operation(
-        "Change a user's email, role, password or disabled flag (only the fields sent)", tags=["admin"],
+        "Change a user's email, role, password, disabled flag or quota (only the fields sent)",
+        tags=["admin"],
         parameters=[USERNAME], body=_strict(json_body(FIELDS)),
         responses={200: USER_RESPONSE, 400: None, 403: None, 404: None, 409: None, 422: None},
         description="A new password revokes the user's tokens and lifts their login bans. "
                     "Disabling a user cancels their queued and running jobs, and their tickets "
                     "no longer read nor write (until they are enabled again). "
-                    "The last active admin can be neither demoted nor disabled (409).",
+                    "The last active admin can be neither demoted nor disabled (409). "
+                    "A quota (bytes, 0: unlimited, null: QUOTA_DEFAULT) refuses uploads and "
+                    "copies that would take the user beyond it; what they store already stays.",
     )
     @login_required(ADMIN)
     def put(self, username):
         body = only_fields(params.json_object(), set(FIELDS))
-        changes = {"email": _email(body)}
+        changes = {"email": _email(body), "quota": _quota(body)}
         for name, kind in (("role", str), ("password", str), ("disabled", bool)):
             if name in body:
                 changes[name] = params.field(body, name, kind)
         user = auth_service().update_user(username, **changes)
         if changes.get("disabled") is True:
             account_ended(user.username, deleted=False)
-        return user_view(user)
+        return managed_view(user)
 
     @operation("Delete a user, their tokens, tickets, jobs and the grants others gave them "
                "(their home collection and data stay)", tags=["admin"],

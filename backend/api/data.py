@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response
 from flask_restful import Resource
 
+from backend import quotas
 from backend.api import params, transfers
 from backend.api.events import data_operation_allowed, data_operation_done, overwrite_allowed
 from backend.api.spec import BOOLEAN, IRODS_PATH, STRING, json_body, operation, query
@@ -73,7 +74,9 @@ class DataPath(Resource):
         parameters=[IRODS_PATH, query("force", BOOLEAN, "overwrite an existing object"), *UPLOAD_QUERY],
         body=UPLOAD_BODY,
         responses={201: "created: the stored object's info with its checksum", 200: "replaced (force)",
-                   400: None, 403: None, 404: None, 409: None, 411: None, 413: None},
+                   400: None, 403: None, 404: None, 409: None, 411: None, 413: None, 507: None},
+        description="403 `quota_exceeded` when the object would take its owner beyond their quota; "
+                    "507 `insufficient_storage` when the disk has no room left for it.",
     )
     @login_required()
     def put(self, irods_path):
@@ -120,7 +123,8 @@ def _source_and_destination() -> tuple[str, str, dict]:
 
 class Copy(Resource):
     @operation("Server-side copy of a data object or, recursively, a collection", tags=["data"],
-               body=TRANSFER_BODY, responses={201: "the copy's info", **TRANSFER_ERRORS})
+               body=TRANSFER_BODY, responses={201: "the copy's info", **TRANSFER_ERRORS, 507: None},
+               description="403 `quota_exceeded` when the copy would take you beyond your quota.")
     @login_required()
     def post(self):
         source, destination, body = _source_and_destination()
@@ -129,6 +133,9 @@ class Copy(Resource):
         original = storage.stat(source)
         if force:
             overwrite_allowed(storage, destination)
+        room = quotas.room_for(storage, quotas.replaced_object(storage, destination) if force else None)
+        if room is not None:  # only then is the size of a whole tree worth walking
+            room.check(storage.du(original.path))
         copied = storage.copy(original.path, destination, force=force)
         data_operation_done("copy", original, copied)
         return copied.as_dict(), 201

@@ -24,6 +24,7 @@ STATUS = {
     errors.RangeNotSatisfiable: 416,
     errors.Unprocessable: 422,
     errors.ServiceUnavailable: 503,
+    errors.InsufficientStorage: 507,
 }
 
 

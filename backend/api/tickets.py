@@ -123,7 +123,9 @@ class TicketContent(Resource):
     @operation("Upload with a write ticket, without a token", tags=["tickets"], auth=False,
                parameters=[TICKET, query("force", BOOLEAN, "overwrite")],
                body={"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
-               responses={201: "stored", 200: "replaced", 409: None, 411: None, 413: None, **CONTENT_ERRORS})
+               responses={201: "stored", 200: "replaced", 409: None, 411: None, 413: None, 507: None,
+                          **CONTENT_ERRORS},
+               description="The bytes count against the ticket owner's quota (403 `quota_exceeded`).")
     def put(self, ticket, relative=None):
         storage, path = _target(ticket, relative)
         if params.flag("force"):

@@ -16,6 +16,7 @@ from werkzeug.exceptions import ClientDisconnected
 from werkzeug.http import dump_options_header, http_date, quote_etag
 from werkzeug.wsgi import wrap_file
 
+from backend import quotas
 from backend.api import params
 from backend.errors import (BadRequest, IncompleteTransfer, LengthRequired, PayloadTooLarge,
                             RangeNotSatisfiable, ServiceUnavailable)
@@ -176,7 +177,8 @@ def upload(storage: Storage, path: str) -> tuple[Info, bool]:
     limit = settings.max_upload_size
     if limit and length is not None and length > limit:
         raise PayloadTooLarge(f"uploads are limited to {limit} bytes")
-    replaced = force and storage.is_dataobject(path)
+    replaced = quotas.replaced_object(storage, path) if force else None
+    room = quotas.room_for(storage, replaced)
     if request.mimetype == "multipart/form-data":
         upload_file = request.files.get("file")
         if upload_file is None:
@@ -190,6 +192,10 @@ def upload(storage: Storage, path: str) -> tuple[Info, bool]:
         raw = request.environ["wsgi.input"] if length is not None else request.stream
         unread = [length or 0]
         chunks, size = _body_chunks(raw, settings.chunk_size, length, unread), length
+    if room is not None:
+        if size is not None:
+            room.check(size)  # before a byte of the body is read
+        chunks = room.bound(chunks)
     try:
         info = storage.write_in_streaming(path, _limited(chunks, limit), force=force,
                                           parents=parents, checksum=client_checksum(), size=size)
@@ -197,7 +203,7 @@ def upload(storage: Storage, path: str) -> tuple[Info, bool]:
         if request.mimetype != "multipart/form-data" and length is not None:
             _drain(raw, unread[0], settings.chunk_size)
         raise
-    return info, replaced
+    return info, replaced is not None
 
 
 def _limited(chunks, limit: int):

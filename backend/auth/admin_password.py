@@ -15,12 +15,14 @@ import sys
 from backend.app import create_app
 from backend.auth import auth_service
 from backend.errors import RapydoError
+from backend.private_files import create_privately
 from backend.settings import Settings
 
 
 def main() -> int:
     password = sys.stdin.readline().rstrip("\r\n")
     settings = Settings.from_env()
+    create_privately()  # it may be the first to create DATA_DIR's files, as the API would
     app = create_app(settings)
     try:
         user = auth_service(app).update_user(settings.admin_user, password=password)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, TypeDecorator
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ADMIN = "admin"
@@ -100,6 +100,18 @@ class LoginFailure(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     banned_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class Quota(Base):
+    """A user's own storage quota (bytes; 0: unlimited), as iRODS keeps per-user quotas; a
+    user without one has the deployment's QUOTA_DEFAULT. A table of its own, so that users
+    databases made before it get it at the next start (create_all adds tables, not columns)."""
+
+    __tablename__ = "auth_quotas"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("auth_users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    bytes: Mapped[int] = mapped_column(BigInteger)
 
 
 class Token(Base):

@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.auth.bans import Ban, LoginBans
 from backend.auth.db import Database
-from backend.auth.models import (ADMIN, ROLES, STORAGE_LOGIN_ONLY, USER, LoginFailure, Token, User,
-                                 utcnow)
+from backend.auth.models import (ADMIN, ROLES, STORAGE_LOGIN_ONLY, USER, LoginFailure, Quota, Token,
+                                 User, utcnow)
 from backend.auth.passwords import MIN_PASSWORD_LENGTH, Passwords
 from backend.auth.tokens import TokenCodec
 from backend.errors import (AccountBanned, AlreadyExists, Conflict, NotFound, PermissionDenied,
@@ -99,6 +99,20 @@ def _ban_error(until: datetime) -> AccountBanned:
 
 def _is_token_id(token_id: str) -> bool:
     return re.fullmatch(r"[0-9a-f]{32}", token_id) is not None
+
+
+def validate_quota(quota: int | None) -> int | None:
+    """A user's own quota: bytes (0: unlimited), or None for the deployment's default."""
+    if quota is not None and (isinstance(quota, bool) or not isinstance(quota, int) or quota < 0):
+        raise Unprocessable("quota must be a number of bytes (0: unlimited), or null for the default")
+    return quota
+
+
+def _set_quota(session, user_id: int, quota: int | None) -> None:
+    if quota is None:
+        session.execute(delete(Quota).where(Quota.user_id == user_id))
+    else:
+        session.merge(Quota(user_id=user_id, bytes=quota))
 
 
 def validate_role(role: str) -> str:
@@ -322,12 +336,13 @@ class AuthService:
         return user
 
     def create_user(self, username: str, password: str, *, email: str | None = None,
-                    role: str = USER, disabled: bool = False) -> User:
+                    role: str = USER, disabled: bool = False, quota: int | None = None) -> User:
         """Create a user and their home collection. AlreadyExists when the name is taken."""
         validate_username(username)
         validate_password(password)
         validate_email(email)
         validate_role(role)
+        validate_quota(quota)
         with self.db.transaction() as session:
             if session.scalar(select(User.id).where(User.username == username)) is not None:
                 raise AlreadyExists(f"user {username!r} already exists")
@@ -338,17 +353,22 @@ class AuthService:
         try:
             with self.db.transaction(write=True) as session:
                 session.add(user)
+                session.flush()  # the user's id, for the quota
+                _set_quota(session, user.id, quota)
         except IntegrityError:
             raise AlreadyExists(f"user {username!r} already exists") from None
         log.info("user %s created (role %s)", username, role)
         return user
 
     def update_user(self, username: str, *, email: str | None = UNSET, role: str = UNSET,
-                    password: str = UNSET, disabled: bool = UNSET) -> User:
+                    password: str = UNSET, disabled: bool = UNSET,
+                    quota: int | None = UNSET) -> User:
         """Change the given fields. A new password revokes the user's tokens and lifts their
-        login bans."""
+        login bans; a quota of None gives the user the default again."""
         if email is not UNSET:
             validate_email(email)
+        if quota is not UNSET:
+            validate_quota(quota)
         if role is not UNSET:
             validate_role(role)
         password_hash = UNSET
@@ -365,13 +385,16 @@ class AuthService:
                 user.role = role
             if disabled is not UNSET:
                 user.disabled = disabled
+            if quota is not UNSET:
+                _set_quota(session, user.id, quota)
             if password_hash is not UNSET:
                 user.password_hash = password_hash
                 self.bans.lift(session, user.id, utcnow())
                 session.execute(update(Token).where(Token.user_id == user.id).values(revoked=True))
         log.info("user %s updated (%s)", username, ", ".join(
             name for name, value in (("email", email), ("role", role), ("password", password),
-                                     ("disabled", disabled)) if value is not UNSET) or "nothing")
+                                     ("disabled", disabled), ("quota", quota))
+            if value is not UNSET) or "nothing")
         return user
 
     def delete_user(self, username: str) -> None:
@@ -382,8 +405,18 @@ class AuthService:
                 raise Conflict(f"{username!r} is the last active administrator")
             session.execute(delete(Token).where(Token.user_id == user.id))
             session.execute(delete(LoginFailure).where(LoginFailure.user_id == user.id))
+            session.execute(delete(Quota).where(Quota.user_id == user.id))
             session.delete(user)
         log.info("user %s deleted", username)
+
+    def quota_of(self, username: str) -> int | None:
+        """The user's own quota in bytes (0: unlimited); None for the default, also for a
+        name that is no user here (an iRODS account the API does not know)."""
+        if not _could_exist(username):
+            return None
+        with self.db.transaction() as session:
+            return session.scalar(select(Quota.bytes).join(User, User.id == Quota.user_id)
+                                  .where(User.username == username))
 
     # --- login bans -----------------------------------------------------------
 

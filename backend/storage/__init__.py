@@ -24,7 +24,8 @@ def build_backend(settings) -> StorageBackend:
     if settings.storage_backend == "local":
         from backend.storage.local import LocalBackend
 
-        return LocalBackend(settings.data_dir, zone=settings.irods_zone, durable=settings.vault_fsync)
+        return LocalBackend(settings.data_dir, zone=settings.irods_zone, durable=settings.vault_fsync,
+                            reserve=settings.disk_reserve)
     if settings.storage_backend == "irods":
         from backend.storage.irods import IrodsBackend  # added by the iRODS issue
 

@@ -306,6 +306,11 @@ class Storage(ABC):
     def checksum(self, path: str, *, verify: bool = False) -> str:
         """The stored `sha2:` checksum; with `verify`, recompute it from the bytes and compare."""
 
+    @abstractmethod
+    def owned_bytes(self, owner: str) -> int:
+        """The bytes of the data objects `owner` owns in this zone, wherever they lie and
+        whoever asks: what counts against their quota (backend/quotas.py)."""
+
     # --- conveniences, written once ---------------------------------------
 
     def exists(self, path: str) -> bool:
@@ -326,6 +331,15 @@ class Storage(ABC):
             return self.stat(path).type == DATAOBJECT
         except NotFound:
             return False
+
+    def du(self, path: str) -> int:
+        """The bytes of a data object, or of every data object below a collection (what a
+        copy of it adds)."""
+        info = self.stat(path)
+        if info.type != COLLECTION:
+            return info.size or 0
+        return sum(self.du(child.path) if child.type == COLLECTION else child.size or 0
+                   for child in self.children(info.path))
 
     def children(self, path: str, *, page_size: int = 1000) -> Iterator[Info]:
         """Every child of a collection, by name, fetched a keyset page at a time."""

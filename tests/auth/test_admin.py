@@ -154,3 +154,17 @@ def test_a_second_admin_can_manage_users(client, make_user):
     created = client.post("/admin/users", headers=root2, json={"username": "carol", "password": "carol-password"})
     assert created.status_code == 201
     assert login(client, "admin", ADMIN_PASSWORD)
+
+
+def test_a_quota_is_kept_with_the_account_and_goes_with_it(client, admin_token, make_user):
+    make_user("quinn", quota=1000)
+    url, headers = "/admin/users/quinn", bearer(admin_token)
+    got = client.get(url, headers=headers).get_json()
+    assert (got["quota"], got["effective_quota"], got["usage"]) == (1000, 1000, 0)
+    assert client.put(url, headers=headers, json={"quota": 2000}).get_json()["quota"] == 2000
+    cleared = client.put(url, headers=headers, json={"quota": None}).get_json()
+    assert (cleared["quota"], cleared["effective_quota"]) == (None, 0)  # QUOTA_DEFAULT: unlimited
+    assert client.put(url, headers=headers, json={"quota": 5}).status_code == 200
+    assert client.delete(url, headers=headers).status_code == 204
+    make_user("quinn")  # someone new under the name: the old quota is gone with the account
+    assert client.get(url, headers=headers).get_json()["quota"] is None

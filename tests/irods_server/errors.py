@@ -5,6 +5,7 @@ with a KeyError instead of raising. test_error_codes_are_known_to_prc checks tha
 """
 
 CAT_NO_ROWS_FOUND = -808000
+CAT_SQL_ERR = -806000
 CAT_SUCCESS_BUT_WITH_NO_INFO = -819000
 CATALOG_ALREADY_HAS_ITEM_BY_THAT_NAME = -809000
 CAT_INVALID_ARGUMENT = -816000

@@ -9,6 +9,7 @@ paged with maxRows / continueInx.
 """
 
 import re
+from decimal import Decimal
 
 from . import errors as E
 from . import messages as M
@@ -18,6 +19,11 @@ from .model import READ
 
 UPPER_CASE_WHERE = 0x200
 ORDER_BY, ORDER_BY_DESC = 0x400, 0x800
+# A selected column's value (its "ivalue") names an aggregate in its low bits, as in iRODS'
+# rodsGenQuery.h: SELECT_MIN 2, SELECT_MAX 3, SELECT_SUM 4, SELECT_AVG 5, SELECT_COUNT 6.
+AGGREGATE_MASK = 0xF
+SELECT_MIN, SELECT_MAX, SELECT_SUM, SELECT_AVG, SELECT_COUNT = 2, 3, 4, 5, 6
+AGGREGATES = {SELECT_MIN, SELECT_MAX, SELECT_SUM, SELECT_AVG, SELECT_COUNT}
 
 
 _COND = re.compile(r"^\s*(=|<>|!=|>=|<=|>|<|not like|like|not in|in|between)\s*(.*)$", re.I | re.S)
@@ -68,6 +74,42 @@ def make_test(condition, upper):
     return test
 
 
+def _aggregate(kind, values):
+    """One aggregate over a group's values, as the catalog's SQL computes it: COUNT counts
+    rows; over no rows the others are NULL, which GenQuery sends as an empty string."""
+    if kind == SELECT_COUNT:
+        return str(len(values))
+    if not values:
+        return ""
+    numbers = [Decimal(v) for v in values] if all(_number(v) is not None for v in values) else None
+    if kind in (SELECT_MIN, SELECT_MAX):
+        pick = min if kind == SELECT_MIN else max
+        return values[numbers.index(pick(numbers))] if numbers is not None else pick(values)
+    if numbers is None:
+        raise IrodsError(E.CAT_SQL_ERR, "sum or average of a text column")
+    total = sum(numbers)
+    return str(total if kind == SELECT_SUM else total / len(numbers))
+
+
+def _aggregated(rows, selects, flags):
+    """With an aggregate selected, iRODS groups the rows by the other selected columns (SQL's
+    GROUP BY), one result per group; with no other column, one result even over no rows."""
+    kinds = [flag & AGGREGATE_MASK for flag in flags]
+    keys = [i for i, kind in enumerate(kinds) if kind not in AGGREGATES]
+    groups = {}
+    for row in rows:
+        groups.setdefault(tuple(row.get(selects[i], "") for i in keys), []).append(row)
+    if not keys and not groups:
+        groups[()] = []
+    out = []
+    for key, members in groups.items():
+        grouped = dict(zip(keys, key))
+        out.append(tuple(grouped[i] if i in grouped else
+                         _aggregate(kinds[i], [row.get(col, "") for row in members])
+                         for i, col in enumerate(selects)))
+    return out
+
+
 def _sort(out, flags):
     """Ascending by all selected values, then (stable sorts, least significant first) by the
     ORDER_BY / ORDER_BY_DESC columns in the order they were selected."""
@@ -97,13 +139,11 @@ def run(cat, body, actor):
         rows = list(family_rows(cat, selects + [c for c, _ in conds], actor))
         if not cat.is_admin(actor.name):
             rows = [r for r in rows if "obj" not in r or cat.allowed(r["obj"], actor, READ)]
-    out, seen = [], set()
-    for row in rows:
-        if all(col in row and test(row[col]) for col, test in tests):
-            key = tuple(row.get(c, "") for c in selects)
-            if key not in seen:
-                seen.add(key)
-                out.append(key)
+    matching = [row for row in rows if all(col in row and test(row[col]) for col, test in tests)]
+    if any((flag & AGGREGATE_MASK) in AGGREGATES for flag in flags):
+        out = _aggregated(matching, selects, flags)
+    else:
+        out = list(dict.fromkeys(tuple(row.get(c, "") for c in selects) for row in matching))
     _sort(out, flags)
     page = out[start:start + max_rows]
     if not page:

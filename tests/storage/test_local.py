@@ -4,16 +4,18 @@ threads, a vault on disk, and checks against corruption of either."""
 from __future__ import annotations
 
 import multiprocessing
+import shutil
 import threading
 import sqlite3
 
 import pytest
 
-from backend.errors import ChecksumMismatch, PermissionDenied, Unprocessable
+from backend.errors import ChecksumMismatch, InsufficientStorage, PermissionDenied, Unprocessable
 from backend.storage.base import AccessLevel
 from backend.storage.local import LocalBackend
 
 from tests.storage.conftest import ALICE, ZONE
+from tests.storage.test_contract import Untouched
 
 
 @pytest.fixture
@@ -166,3 +168,36 @@ def test_connections_of_finished_threads_are_closed(local):
         worker.join()
     local.session("alice").stat(ALICE)
     assert len(local.catalog._connections) <= 2
+
+
+def test_the_vault_keeps_its_reserve_free(tmp_path):
+    # A reserve larger than the whole disk: whatever is free, nothing may be added.
+    reserve = shutil.disk_usage(tmp_path).total
+    backend = LocalBackend(tmp_path, zone=ZONE, reserve=reserve)
+    try:
+        backend.create_home("alice")  # the catalog's own records still go in
+        alice = backend.session("alice")
+        body = Untouched(b"x" * 10)
+        with pytest.raises(InsufficientStorage, match="not enough disk space"):
+            alice.write_in_streaming(f"{ALICE}/known", body, size=10)
+        assert not body.started  # refused before a byte was read
+        with pytest.raises(InsufficientStorage):
+            alice.write_in_streaming(f"{ALICE}/unknown", iter([b"x" * 10]))
+        assert alice.list(ALICE).items == []
+        assert list((tmp_path / "vault" / ".tmp").iterdir()) == []
+    finally:
+        backend.close()
+
+
+def test_a_copy_keeps_the_reserve_free(tmp_path):
+    writer = LocalBackend(tmp_path, zone=ZONE)
+    writer.create_home("alice")
+    writer.session("alice").write_file_content(f"{ALICE}/a", b"x" * 10)
+    writer.close()
+    full = LocalBackend(tmp_path, zone=ZONE, reserve=shutil.disk_usage(tmp_path).total)
+    try:
+        with pytest.raises(InsufficientStorage):
+            full.session("alice").copy(f"{ALICE}/a", f"{ALICE}/b")
+        assert not full.session("alice").exists(f"{ALICE}/b")
+    finally:
+        full.close()

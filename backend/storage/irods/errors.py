@@ -14,8 +14,8 @@ import ssl
 from irods import exception as ex
 
 from backend.errors import (AlreadyExists, ChecksumMismatch, Conflict, NotFound,
-                            PermissionDenied, RapydoError, ServiceUnavailable, Unauthorized,
-                            Unprocessable)
+                            PermissionDenied, QuotaExceeded, RapydoError, ServiceUnavailable,
+                            Unauthorized, Unprocessable)
 
 
 class ConnectionLost(ServiceUnavailable):
@@ -65,6 +65,8 @@ _TRANSLATIONS: list[tuple[type, type, str]] = [
     (ex.CAT_COLLECTION_NOT_EMPTY, Conflict, "the collection is not empty"),
     (ex.USER_CHKSUM_MISMATCH, ChecksumMismatch, "the stored bytes do not match their checksum"),
     (ex.CAT_INVALID_ARGUMENT, Unprocessable, "iRODS refused the argument"),
+    # iRODS' own quotas (iadmin suq/sgq), when the zone enforces them as well as the API.
+    (ex.SYS_RESC_QUOTA_EXCEEDED, QuotaExceeded, "the iRODS quota of the owner is exceeded"),
 ]
 
 NETWORK_ERRORS = (ex.NetworkException, socket.timeout, ConnectionError, ssl.SSLError,

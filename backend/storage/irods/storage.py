@@ -378,6 +378,12 @@ class IrodsStorage(Storage):
         self.irods.collections.remove(path, recurse=recursive, force=final)
 
     @retried
+    def owned_bytes(self, owner: str) -> int:
+        # The service account sees every object (a user's session, in user mode without
+        # one, sees theirs: what quotas need when they check the user's own uploads).
+        return queries.owned_bytes(self._backend.catalog_session() or self.irods, owner, self.zone)
+
+    @retried
     def checksum(self, path: str, *, verify: bool = False) -> str:
         path = self._path(path)
         info = self._dataobject(path, READ, "checksum")

@@ -24,7 +24,8 @@ SERVICE_ACCOUNT = "rods"
 
 
 class LocalBackend(StorageBackend):
-    def __init__(self, data_dir: str | Path, *, zone: str = "tempZone", durable: bool = True):
+    def __init__(self, data_dir: str | Path, *, zone: str = "tempZone", durable: bool = True,
+                 reserve: int = 0):
         try:
             paths.normalise(f"/{zone}", zone)
         except RapydoError as exc:
@@ -32,7 +33,8 @@ class LocalBackend(StorageBackend):
         self.zone = zone
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.vault = Vault(self.data_dir / "vault", durable=durable)
+        # `reserve`: bytes of the disk no data object may take (DISK_RESERVE, backend/disk.py).
+        self.vault = Vault(self.data_dir / "vault", durable=durable, reserve=reserve)
         self.catalog = Catalog(self.data_dir / "catalog.sqlite")
         self._zone_root = f"/{zone}"
         self._home_root = f"/{zone}/home"

@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from backend.errors import Conflict, ServiceUnavailable
+from backend.errors import Conflict, InsufficientStorage, ServiceUnavailable
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 30_000
@@ -53,6 +53,8 @@ SCHEMA = (
     # Listing walks this index in name order: a page costs the same whatever the
     # size of the collection (no COUNT, no sort of the whole collection).
     "CREATE UNIQUE INDEX IF NOT EXISTS nodes_parent_name ON nodes (parent_id, name)",
+    # A user's usage (quotas) sums this index's entries of that owner, not the whole table.
+    "CREATE INDEX IF NOT EXISTS nodes_owned ON nodes (owner, size) WHERE type = 'dataobject'",
     # The primary key doubles as the index of the listing's EXISTS filter.
     """CREATE TABLE IF NOT EXISTS acls (
         node_id INTEGER NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,
@@ -120,6 +122,9 @@ def translate_errors(method):
             # Only reachable through a race the transactions should prevent.
             raise Conflict(f"the catalog refused the change: {exc}") from exc
         except sqlite3.Error as exc:
+            if ((getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF) == sqlite3.SQLITE_FULL:
+                raise InsufficientStorage("the disk is full: the catalog cannot record the "
+                                          "change") from exc
             raise ServiceUnavailable(f"local catalog unavailable: {exc}") from exc
 
     return wrapper

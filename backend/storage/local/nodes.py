@@ -88,6 +88,12 @@ def has_children(conn: sqlite3.Connection, node: Node) -> bool:
                         (node.id,)).fetchone() is not None
 
 
+def owned_bytes(conn: sqlite3.Connection, owner: str) -> int:
+    """The size of every data object `owner` owns (the partial index nodes_owned covers it)."""
+    return conn.execute("SELECT COALESCE(SUM(size), 0) FROM nodes"
+                        " WHERE owner = ? AND type = 'dataobject'", (owner,)).fetchone()[0]
+
+
 def subtree(conn: sqlite3.Connection, root: str) -> list[Node]:
     """The node at `root` and everything below it, parents before their children."""
     rows = conn.execute(f"SELECT {COLUMNS} FROM nodes WHERE {SUBTREE} ORDER BY path",

@@ -188,6 +188,10 @@ class LocalStorage(Storage):
                                    f" but the stored bytes hash to {actual}")
         return node.checksum
 
+    @translate_errors
+    def owned_bytes(self, owner: str) -> int:
+        return nodes.owned_bytes(self._catalog.connection(), owner)
+
     # --- writing ------------------------------------------------------------
 
     @translate_errors
@@ -231,6 +235,8 @@ class LocalStorage(Storage):
             size = non_negative("size", size)
         # Fail fast, before reading a byte from the client.
         self._plan_write(self._catalog.connection(), path, force=force, parents=parents)
+        if size is not None:
+            self._vault.require_room(size)
 
         temp, received, digest = self._vault.receive(chunks, limit=size)
         stored = None

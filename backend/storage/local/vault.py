@@ -8,10 +8,15 @@ are ordered around catalog commits so that the catalog never points at a file
 that is not there: new files are installed before the commit, old files are
 unlinked after it. A crash in between leaves at worst an orphan file, never a
 broken object.
+
+The vault keeps `reserve` bytes of its file system free for the service's own records
+(backend/disk.py): new bytes that would eat into them are refused (InsufficientStorage)
+before the first one is written when their size is known, else before each chunk.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -23,20 +28,23 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
-from backend.errors import IncompleteTransfer, ServiceUnavailable
+from backend.errors import IncompleteTransfer, InsufficientStorage, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
 HASH_BLOCK = 4 * 1024 * 1024
+FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 @contextmanager
 def failures(doing: str) -> Iterator[None]:
-    """The vault's own OSErrors (disk full, missing file, ...) as ServiceUnavailable."""
+    """The vault's own OSErrors as typed errors: a full disk is InsufficientStorage, anything
+    else (a missing file, an I/O error) ServiceUnavailable."""
     try:
         yield
     except OSError as exc:
-        raise ServiceUnavailable(f"the vault cannot {doing}: {exc.strerror or exc}") from exc
+        kind = InsufficientStorage if exc.errno in FULL else ServiceUnavailable
+        raise kind(f"the vault cannot {doing}: {exc.strerror or exc}") from exc
 
 
 class WriteBehind:
@@ -99,13 +107,24 @@ class WriteBehind:
 
 
 class Vault:
-    def __init__(self, root: Path, *, durable: bool = True):
+    def __init__(self, root: Path, *, durable: bool = True, reserve: int = 0):
         self.root = Path(root)
         # fsync each new file before the catalog names it. Off, a power cut can leave
         # an object whose bytes do not match its checksum (iRODS does not fsync either).
         self.durable = durable
+        self.reserve = reserve
         self.tmp = self.root / ".tmp"
         self.tmp.mkdir(parents=True, exist_ok=True)
+
+    def require_room(self, size: int) -> None:
+        """InsufficientStorage unless `size` more bytes leave the reserve free."""
+        with failures("measure the free space"):
+            free = shutil.disk_usage(self.root).free
+        if free - size < self.reserve:
+            raise InsufficientStorage(
+                f"not enough disk space: {size} more bytes would leave less than the "
+                f"{self.reserve} bytes the service keeps free for its own records "
+                f"({free} bytes are free)")
 
     def path_of(self, name: str) -> Path:
         return self.root / name
@@ -134,9 +153,11 @@ class Vault:
                     if limit is not None and received > limit:
                         raise IncompleteTransfer(
                             f"received more than the announced {limit} bytes")
+                    # A statvfs per chunk costs microseconds, hashing the chunk milliseconds.
+                    self.require_room(len(chunk))
                     digest.update(chunk)
                     # Errors raised by `chunks` (the client's side) are left as they
-                    # are; the writer's own disk errors become ServiceUnavailable.
+                    # are; the writer's own disk errors become typed ones (`failures`).
                     writer.write(chunk)
                 writer.finish()
         except BaseException:
@@ -149,6 +170,7 @@ class Vault:
         temp = self._temp_path()
         try:
             with failures("copy the data"):
+                self.require_room(self.path_of(name).stat().st_size)
                 # copyfile uses copy_file_range/sendfile: the bytes never enter Python.
                 shutil.copyfile(self.path_of(name), temp)
                 if self.durable:
