@@ -21,7 +21,7 @@ from pathlib import Path
 import click
 
 from controller import commands, deployment, logs as log_files, password_commands, scaffold_commands
-from controller import compose_commands
+from controller import compose_commands, sandbox
 
 from controller.config import Config, ConfigError, load_config, parse_assignments
 from controller.deployment import Recorded
@@ -175,12 +175,23 @@ def start(context: Context):
     click.echo(f"Logs: {started.log_file}")
     if started.worker_pid is not None:
         click.echo(f"Worker: pid {started.worker_pid}  (logs: {engine.worker_log_file})")
+        if note := jobs_note(context.config.variables):
+            click.secho(note, fg="yellow")
     if started.admin_password is not None:
         click.echo(f"Administrator: {started.admin_user}  password: {started.admin_password}")
         click.echo("  (shown only this once: store it now)")
     else:
         click.echo(f"Administrator: {started.admin_user} (password: ADMIN_PASSWORD, "
                    f"or the one printed at the first start)")
+
+
+def jobs_note(variables: dict) -> str | None:
+    """What to tell whoever just started a deployment whose jobs cannot run sandboxed here."""
+    usable, said = sandbox.check(variables)
+    if usable:
+        return None
+    return (f"Jobs: refused until their sandbox works: {said}. The data API works meanwhile; "
+            "JOB_SANDBOX=none runs jobs unsandboxed, as the worker (trusted workflows only).")
 
 
 def start_worker(engine: LocalEngine) -> None:

@@ -45,3 +45,15 @@ def test_the_controller_never_imports_the_backend():
             "assert not leaked, leaked")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_start_says_when_jobs_will_be_refused_for_want_of_a_sandbox(monkeypatch, tmp_path):
+    """A fresh machine without bubblewrap: the deployment starts, and says what jobs lack."""
+    from controller.cli import jobs_note
+
+    assert jobs_note({"JOB_SANDBOX": "none"}) is None
+    assert jobs_note({"JOB_SANDBOX": "bwrap"}) is None  # tests.services up installs bubblewrap
+    monkeypatch.setenv("PATH", str(tmp_path))  # no bwrap, setpriv or prlimit to be found
+    note = jobs_note({"JOB_SANDBOX": "bwrap"})
+    assert note.startswith("Jobs: refused until their sandbox works: bubblewrap")
+    assert "JOB_SANDBOX=none" in note
