@@ -1,12 +1,16 @@
 """GENERAL_ADMIN (API 701, generalAdminInp_PI): the user and group administration PRC's
-session.users / session.groups send ("add user", "add group", "modify group", "rm user")."""
+session.users / session.groups send ("add user", "add group", "modify user", "modify group",
+"rm user", "rm unusedAVUs"), and USER_ADMIN's "userpw" (API 714): a user sets its own password."""
 
 from . import errors as E
 from .errors import IrodsError
 
+USER_TYPES = ("rodsuser", "rodsadmin", "groupadmin")
 
-def general_admin(cat, user, args):
-    """args: arg0..arg9 as text. Only a rodsadmin may administer, as in iRODS."""
+
+def general_admin(cat, user, args, unscramble):
+    """args: arg0..arg9 as text; unscramble(value) -> the password the session scrambled, or None.
+    Only a rodsadmin may administer, as in iRODS."""
     if not cat.is_admin(user):
         raise IrodsError(E.CAT_INSUFFICIENT_PRIVILEGE_LEVEL, f"{user} is not a rodsadmin")
     op, kind, name = args[0], args[1], args[2].split("#")[0]
@@ -18,6 +22,8 @@ def general_admin(cat, user, args):
                 cat.add_user(name, args[5] or None, args[3] or "rodsuser")
         elif op == "add" and kind == "group":
             cat.add_group(name)
+        elif op == "modify" and kind == "user":
+            _modify_user(cat, name, args[3], args[4], unscramble)
         elif op == "modify" and kind == "group" and args[3] in ("add", "remove"):
             member = args[4].split("#")[0]
             if args[3] == "add":
@@ -26,5 +32,43 @@ def general_admin(cat, user, args):
                 cat.members.get(name, set()).discard(member)
         elif op == "rm" and kind in ("user", "group"):
             cat.remove_user(name)
+        elif op == "rm" and kind == "unusedAVUs":
+            # iRODS deletes the R_META_MAIN rows no R_OBJT_METAMAP row refers to. Here an AVU lives
+            # on the collection or object it is attached to and goes with it: none is ever unused.
+            pass
         else:
             raise IrodsError(E.SYS_NOT_SUPPORTED, f"general admin {' '.join(args[:3])}")
+
+
+def _modify_user(cat, name, option, value, unscramble):
+    target = cat.user(name)
+    if target.type == "rodsgroup":
+        raise IrodsError(E.CAT_INVALID_USER, name)
+    if option == "password":
+        target.password = _new_password(value, unscramble)
+    elif option == "type":
+        if value not in USER_TYPES:
+            raise IrodsError(E.CAT_INVALID_ARGUMENT, f"user type {value}")
+        target.type = value
+    elif option in ("info", "comment"):
+        setattr(target, option, value)
+    else:
+        raise IrodsError(E.SYS_NOT_SUPPORTED, f"modify user {option}")
+
+
+def _new_password(value, unscramble):
+    password = unscramble(value)
+    if password is None:
+        raise IrodsError(E.CAT_PASSWORD_ENCODING_ERROR, "the new password is not scrambled with the sender's")
+    return password
+
+
+def user_admin(cat, user, args, unscramble):
+    """USER_ADMIN (714): "userpw <self> password <scrambled with the old password>"."""
+    if args[0] == "userpw" and args[2] == "password":
+        if args[1].split("#")[0] != user:
+            raise IrodsError(E.CAT_INSUFFICIENT_PRIVILEGE_LEVEL, f"{user} may set only its own password")
+        with cat.lock:
+            cat.user(user).password = _new_password(args[3], unscramble)
+        return
+    raise IrodsError(E.SYS_NOT_SUPPORTED, f"user admin {args[0]}")

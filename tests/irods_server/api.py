@@ -4,7 +4,8 @@
 from . import errors as E
 from . import admin, genquery, tickets
 from . import messages as M
-from .auth import authenticate
+from .auth import authenticate, passwords_of
+from .obf import decode_with_any
 from .errors import IrodsError
 from .model import MODIFY, READ, Actor, sha2
 
@@ -218,11 +219,26 @@ def mod_acl(server, session, msg):
     return 0, b"", b""
 
 
-@api(701)
-def general_admin(server, session, msg):
-    root = M.parse(msg.body)
-    admin.general_admin(server.catalog, session.user, [M.text(root, f"arg{i}") for i in range(10)])
-    return 0, b"", b""
+def _unscrambler(server, session):
+    """How a password this session scrambled is read: keyed by a password the logged-in (proxy)
+    user may have used and the session's signature, as iRODS's decodePw does."""
+    sender = session.proxy_user or session.user
+    return lambda value: decode_with_any(value, passwords_of(server, sender), session.signature)
+
+
+def _administer(operation):
+    """generalAdminInp_PI and userAdminInp_PI both carry arg0..arg9."""
+    def handler(server, session, msg):
+        root = M.parse(msg.body)
+        operation(server.catalog, session.user, [M.text(root, f"arg{i}") for i in range(10)],
+                  _unscrambler(server, session))
+        return 0, b"", b""
+
+    return handler
+
+
+general_admin = api(701)(_administer(admin.general_admin))
+user_admin = api(714)(_administer(admin.user_admin))
 
 
 @api(723)

@@ -50,19 +50,27 @@ def authenticate(server, session, request):
         raise IrodsError(E.SYS_NOT_SUPPORTED, f"scheme {scheme}")
     if op == "auth_agent_auth_request":
         session.challenge = _new_secret(64)
+        # The session's signature, a key of the passwords the client scrambles on this connection.
+        session.signature = session.challenge.encode()[:16].hex()
         return {**request, "request_result": session.challenge}
     if op == "auth_agent_auth_response":
         challenge, session.challenge = session.challenge, None
         if user is None or user.type == "rodsgroup" or not challenge:
             raise IrodsError(E.CAT_INVALID_AUTHENTICATION, "unknown user or no challenge")
-        candidates = [pw for pw in [user.password, *sorted(server.temporary_passwords.get(name, ()))]
-                      if pw is not None]  # a user made without a password can only be proxied
+        candidates = passwords_of(server, name)  # a user made without a password can only be proxied
         # iRODS lets "anonymous" in whatever it sends; tickets give it its rights.
         if name != ANONYMOUS and request.get("digest") not in {digest(challenge, pw) for pw in candidates}:
             raise IrodsError(E.CAT_INVALID_AUTHENTICATION, "wrong password")
         session.user = _client_user(server, session, name)
         return {}
     raise IrodsError(E.SYS_API_INPUT_ERR, f"next_operation {op!r}")
+
+
+def passwords_of(server, name):
+    """Every password `name` may have logged in with: its own and its temporary ones."""
+    user = server.catalog.users.get(name)
+    own = [user.password] if user is not None and user.password is not None else []
+    return own + sorted(server.temporary_passwords.get(name, ()))
 
 
 def _client_user(server, session, proxy):

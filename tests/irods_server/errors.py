@@ -33,6 +33,8 @@ SYS_NOT_SUPPORTED = -66000
 API_NOT_SUPPORTED = -12000  # SYS_UNMATCHED_API_NUM
 PAM_AUTH_PASSWORD_FAILED = -993000
 CAT_INSUFFICIENT_PRIVILEGE_LEVEL = -830000
+CAT_PASSWORD_ENCODING_ERROR = -850000  # no password of the sender unscrambles a new password
+SYS_PACK_INSTRUCT_FORMAT_ERR = -15000  # a body that does not unpack
 
 
 class IrodsError(Exception):

@@ -57,6 +57,9 @@ def read_message(sock):
         mtype, msg_len, err_len, bs_len, int_info = read_header(sock)
     except (ConnectionResetError, struct.error):
         raise ConnectionClosed("connection reset")
+    except (ET.ParseError, ValueError, MemoryError) as exc:
+        # Without a header there is nothing to answer: iRODS's agent drops such a connection.
+        raise ConnectionClosed(f"unreadable message header: {exc}")
     body = bytes(_read_exactly(sock, msg_len)) if msg_len else b""
     error = bytes(_read_exactly(sock, err_len)) if err_len else b""
     bs = _read_exactly(sock, bs_len) if bs_len else b""

@@ -35,7 +35,7 @@ def obj_columns(cat, obj):
 
 
 def user_columns(user):
-    return {201: str(user.id), 202: user.name, 203: user.type, 204: user.zone, 206: "", 207: "",
+    return {201: str(user.id), 202: user.name, 203: user.type, 204: user.zone, 206: user.info, 207: user.comment,
             208: _t(user.ctime), 209: _t(user.ctime)}
 
 

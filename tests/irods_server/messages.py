@@ -5,9 +5,45 @@ import json
 import xml.etree.ElementTree as ET
 
 
+# iRODS reads packing instructions with its own scanner (packStruct), not an XML parser: the
+# text between two tags is taken byte for byte, only the entities &lt; &gt; &amp; &quot; &apos;
+# decoded. Clients rely on it: PRC escapes only & < >, so a value may carry \r (which an XML
+# parser would turn into \n) or \x0b, \x0c and other C0 controls (which are not XML at all),
+# e.g. the random first character of a scrambled password or an AVU. Before parsing, each such
+# byte is swapped for a private-use character the body does not contain, and swapped back after.
+_CONTROLS = bytes(c for c in range(1, 32) if c not in (9, 10))  # NUL is dropped; \t \n survive
+_PRIVATE_BASES = (0xF700, 0xF800, 0xF900, 0xFA00, 0xE000, 0xE100)
+
+
+def _stand_ins(body):
+    for base in _PRIVATE_BASES:
+        swaps = {c: chr(base + c).encode() for c in _CONTROLS}
+        if not any(stand_in in body for stand_in in swaps.values()):
+            return base, swaps
+    raise ET.ParseError("no free private-use range for the control characters")
+
+
+def _restore(root, base):
+    back = {base + c: chr(c) for c in _CONTROLS}
+    for elem in root.iter():
+        if elem.text:
+            elem.text = elem.text.translate(back)
+        if elem.tail:
+            elem.tail = elem.tail.translate(back)
+
+
 def parse(body):
-    # C clients may terminate the body with NULs; they are not XML.
-    return ET.fromstring(body.replace(b"\0", b""))
+    """A packing instruction -> Element; raises ET.ParseError on what iRODS could not unpack."""
+    # C clients may terminate the body with NULs; they are not data.
+    body = bytes(body).replace(b"\0", b"")
+    if not any(c in body for c in _CONTROLS):
+        return ET.fromstring(body)
+    base, swaps = _stand_ins(body)
+    for control, stand_in in swaps.items():
+        body = body.replace(bytes([control]), stand_in)
+    root = ET.fromstring(body)
+    _restore(root, base)
+    return root
 
 
 def text(elem, name, default=""):

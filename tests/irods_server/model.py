@@ -50,6 +50,8 @@ class User:
     password: str
     zone: str
     ctime: int = field(default_factory=now)
+    info: str = ""
+    comment: str = ""
 
 
 @dataclass

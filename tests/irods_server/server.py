@@ -4,6 +4,7 @@ import secrets
 import socket
 import socketserver
 import threading
+import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass
 
@@ -36,6 +37,7 @@ class Session:
         self.proxy_user = ""  # from the StartupPack: whom the password belongs to
         self.client_user = ""  # ... and whom the proxy speaks for (the same name without a proxy)
         self.challenge = None
+        self.signature = ""  # hex of the login challenge's first 16 bytes: the key of scrambled passwords
         self.ticket = None
         self.tls = False
         self.fds = {}
@@ -67,7 +69,10 @@ class _Handler(socketserver.BaseRequestHandler):
         server._track(sock, add=True)
         try:
             session = Session()
-            sock = self._connect(server, sock, session)
+            try:
+                sock = self._connect(server, sock, session)
+            except ET.ParseError:
+                return  # a StartupPack that does not unpack: iRODS refuses the connection
             session.tls = sock is not self.request
             while True:
                 msg = read_message(sock)
@@ -123,7 +128,15 @@ class _Handler(socketserver.BaseRequestHandler):
                 raise IrodsError(E.API_NOT_SUPPORTED, f"API {msg.int_info} not implemented")
             if handler.needs_login and session.user is None:
                 raise IrodsError(E.CAT_INVALID_AUTHENTICATION, "not logged in")
-            int_info, body, bs = handler(server, session, msg)
+            try:
+                int_info, body, bs = handler(server, session, msg)
+            except ET.ParseError as exc:
+                # iRODS answers a body it cannot unpack with an error and keeps the connection.
+                raise IrodsError(E.SYS_PACK_INSTRUCT_FORMAT_ERR, f"API {msg.int_info}: {exc}")
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+                # Fields missing or not of their type (an int that is not a number, base64 or JSON
+                # that does not decode): the request is wrong, the connection stays usable.
+                raise IrodsError(E.SYS_API_INPUT_ERR, f"API {msg.int_info}: {type(exc).__name__}: {exc}")
             write_message(sock, "RODS_API_REPLY", body, b"", bs, int_info)
         except IrodsError as exc:
             write_message(sock, "RODS_API_REPLY", b"", M.rerror(exc.code, exc.message), b"", exc.code)
