@@ -28,7 +28,7 @@ def _obj_inp(elem):
 
 def _actor(session):
     """The client user (a proxy's client, if any) and the ticket supplied on this connection."""
-    return Actor(session.user, session.ticket or "")
+    return Actor(session.user, session.ticket or "", session.tickets_charged)
 
 
 @api(110000, needs_login=False)

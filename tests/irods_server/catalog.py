@@ -147,7 +147,8 @@ class Catalog(Namespace):
 
     def require(self, node, who, level, use_ticket=False):
         """Raise unless allowed; return the ticket if it is what allowed it. With use_ticket
-        (opens), such a ticket is charged one use; sufficient own ACL entries cost nothing."""
+        (opens), such a ticket is charged one use, once per connection as iRODS does: further
+        opens on a connection already charged are free. Own ACL entries cost nothing."""
         actor = as_actor(who)
         if self.level(node, actor) >= level:
             return None
@@ -156,10 +157,11 @@ class Catalog(Namespace):
             raise IrodsError(E.CAT_NO_ACCESS_PERMISSION, f"{actor.name} on {node.path}")
         if ticket.expired:
             raise IrodsError(E.CAT_TICKET_EXPIRED, ticket.string)
-        if use_ticket:
+        if use_ticket and ticket.string not in actor.charged:
             if ticket.uses_limit and ticket.uses_count >= ticket.uses_limit:
                 raise IrodsError(E.CAT_TICKET_USES_EXCEEDED, ticket.string)
             ticket.uses_count += 1
+            actor.charged.add(ticket.string)
         return ticket
 
     def _new_acl(self, parent, owner):

@@ -111,3 +111,6 @@ class Actor:
 
     name: str
     ticket: str = ""
+    # Tickets this connection was already charged a use of: iRODS charges a ticket once per
+    # connection (agent), at its first open, however many objects that connection then opens.
+    charged: set = field(default_factory=set, compare=False, hash=False)

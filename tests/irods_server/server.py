@@ -39,6 +39,7 @@ class Session:
         self.challenge = None
         self.signature = ""  # hex of the login challenge's first 16 bytes: the key of scrambled passwords
         self.ticket = None
+        self.tickets_charged = set()  # see model.Actor.charged
         self.tls = False
         self.fds = {}
         self._next_fd = 3

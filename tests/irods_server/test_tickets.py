@@ -73,16 +73,28 @@ def test_expired_ticket(irods_server, alice):
             read(anon, f"{SHARE}/top.txt")
 
 
-def test_uses_limit_counts_opens(irods_server, alice):
+def test_a_ticket_use_is_charged_once_per_connection(irods_server, alice):
+    """As iRODS: the first open a ticket allows on a connection costs one use; further
+    opens on that connection are free; a connection opened after the uses ran out is refused."""
     ticket = Ticket(alice).issue("read", SHARE)
     ticket.modify("uses", "2")
+
+    def uses_count():
+        row = alice.query(TicketQuery.Ticket).filter(TicketQuery.Ticket.string == ticket.string).one()
+        return row[TicketQuery.Ticket.uses_limit], row[TicketQuery.Ticket.uses_count]
+
     with anonymous(irods_server, ticket.string) as anon:
         assert read(anon, f"{SHARE}/top.txt") == b"top"
         assert read(anon, f"{SHARE}/deep/low.txt") == b"low"
+        assert read(anon, f"{SHARE}/top.txt") == b"top"
+        assert uses_count() == (2, 1)
+    with anonymous(irods_server, ticket.string) as anon:
+        assert read(anon, f"{SHARE}/top.txt") == b"top"
+    assert uses_count() == (2, 2)
+    with anonymous(irods_server, ticket.string) as anon:
         with pytest.raises(CAT_TICKET_USES_EXCEEDED):
             read(anon, f"{SHARE}/top.txt")
-    row = alice.query(TicketQuery.Ticket).filter(TicketQuery.Ticket.string == ticket.string).one()
-    assert (row[TicketQuery.Ticket.uses_limit], row[TicketQuery.Ticket.uses_count]) == (2, 2)
+    assert uses_count() == (2, 2)
 
 
 def test_owner_lists_reads_back_and_deletes_tickets(irods_server, alice):

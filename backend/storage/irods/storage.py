@@ -16,6 +16,7 @@ copied over the old object when forced (which keeps its ACLs and AVUs, as
 from __future__ import annotations
 
 import uuid
+import weakref
 from typing import BinaryIO, Iterable, Iterator
 
 import irods.keywords as kw
@@ -26,7 +27,7 @@ from backend.storage import checksums, paths
 from backend.storage.base import (COLLECTION, DATAOBJECT, DEFAULT_CHUNK_SIZE, AccessLevel,
                                   Info, Page, Storage, Ticket, check_offset,
                                   non_negative, read_arguments)
-from backend.storage.irods import queries, transfer
+from backend.storage.irods import connect, queries, transfer
 from backend.storage.irods.errors import (ConnectionLost, raise_typed, retried, translate,
                                           translated)
 
@@ -155,23 +156,50 @@ class IrodsStorage(Storage):
         info = self._dataobject(path, READ, "read")
         check_offset(offset, info.size, path)
         remaining = info.size - offset if length is None else min(length, info.size - offset)
-        chunks = transfer.read(self.irods, path, offset=offset, length=remaining,
-                               chunk_size=chunk_size,
-                               threads=self._settings.irods_parallel_threads,
+        session = self._transfer_session()
+        chunks = transfer.read(session, path, offset=offset, length=remaining,
+                               chunk_size=chunk_size, threads=self._transfer_threads,
                                min_size=self._settings.irods_parallel_min_size)
-        return self._translated_chunks(chunks, path)
+        return self._translated_chunks(chunks, path, session)
 
-    def _translated_chunks(self, chunks: Iterator[bytes], path: str) -> Iterator[bytes]:
+    def _translated_chunks(self, chunks: Iterator[bytes], path: str, session) -> Iterator[bytes]:
         try:
             yield from chunks
         except Exception as exc:
             raise_typed(self, exc, path)
+        finally:
+            self._transfer_done(session)
+
+    # iRODS charges a ticket one use per connection (at its first open there), not per
+    # open: on the pooled ticket session every transfer after the first would be free.
+    # So each transfer under a ticket gets a connection of its own, closed with it, and
+    # is not striped (each stripe is a connection, and would cost a use).
+
+    def _transfer_session(self):
+        """The PRC session a data transfer uses: the pooled one, or under a ticket a new one."""
+        return self.irods if self.ticket is None else self._factory()
+
+    def _transfer_done(self, session) -> None:
+        if self.ticket is not None:
+            connect.close_quietly(session)
+
+    @property
+    def _transfer_threads(self) -> int:
+        return 1 if self.ticket is not None else self._settings.irods_parallel_threads
 
     @retried
     def open(self, path: str) -> BinaryIO:
         path = self._path(path)
         self._dataobject(path, READ, "read")
-        return self.irods.data_objects.open(path, "r")
+        session = self._transfer_session()
+        try:
+            stream = session.data_objects.open(path, "r")
+        except BaseException:
+            self._transfer_done(session)
+            raise
+        if self.ticket is not None:  # its own connection goes with the file object
+            weakref.finalize(stream, connect.close_quietly, session)
+        return stream
 
     # --- writing -----------------------------------------------------------------
 
@@ -213,9 +241,10 @@ class IrodsStorage(Storage):
             # Nobody may rename for us, or a ticket on the data object itself (iRODS
             # lets it touch nothing beside it): the upload can only go in place.
             temp, keeper = path, keeper or self.irods
+        session = self._transfer_session()
         try:
             received = transfer.write(
-                self.irods, temp, chunks, size=size, threads=self._settings.irods_parallel_threads,
+                session, temp, chunks, size=size, threads=self._transfer_threads,
                 min_size=self._settings.irods_parallel_min_size, options=self._write_options())
             if size is not None and received != size:
                 raise IncompleteTransfer(f"received {received} of the {size} bytes announced")
@@ -237,6 +266,8 @@ class IrodsStorage(Storage):
             if temp != path:
                 self._discard(keeper, temp)
             raise
+        finally:
+            self._transfer_done(session)
         return self._existing(path)
 
     def _keeper(self):
