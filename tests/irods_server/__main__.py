@@ -3,6 +3,12 @@
 Prints one line "ready <port>" once it accepts connections and serves until
 SIGTERM or SIGINT, so tests and benchmarks can kill and restart it (same port)
 to play an iRODS outage.
+
+For benchmarks only: --seed OWNER:COLLECTION:COUNT fills COLLECTION (made with its
+parents, owned by OWNER, a user given with --user) with COUNT small data objects
+object-0000000.dat ... (content: their number) straight into the catalog before
+serving, as OWNER creating them would; 100,000 objects through a client would
+take long enough to swamp what the benchmark measures.
 """
 
 import argparse
@@ -10,7 +16,7 @@ import signal
 import sys
 import threading
 
-from .server import IrodsTestServer
+from .server import RELEASES, IrodsTestServer
 
 
 def _pair(text):
@@ -20,6 +26,22 @@ def _pair(text):
     return name, password
 
 
+def _seed(text):
+    owner, sep, rest = text.partition(":")
+    collection, sep2, count = rest.rpartition(":")
+    if not (sep and sep2 and owner and collection.startswith("/") and count.isdigit()):
+        raise argparse.ArgumentTypeError(f"expected OWNER:/ZONE/COLLECTION:COUNT, got {text!r}")
+    return owner, collection, int(count)
+
+
+def seed(catalog, owner, collection, count):
+    """COUNT data objects in `collection` (made if missing), created as `owner` would."""
+    catalog.mkdir(owner, collection, recursive=True)
+    for index in range(count):
+        obj = catalog.create(owner, f"{collection}/object-{index:07d}.dat")
+        obj.data = bytearray(b"%d" % index)
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m tests.irods_server", description=__doc__.split("\n")[0])
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (printed)")
@@ -27,6 +49,10 @@ def parse_args(argv):
     parser.add_argument("--admin", type=_pair, default=("rods", "rods"), metavar="NAME:PASSWORD")
     parser.add_argument("--user", type=_pair, action="append", default=[], metavar="NAME:PASSWORD",
                         help="a rodsuser; repeat for more")
+    parser.add_argument("--seed", type=_seed, action="append", default=[], metavar="OWNER:COLLECTION:COUNT",
+                        help="benchmarks only: COUNT data objects in COLLECTION at start; repeat for more")
+    parser.add_argument("--irods-version", choices=sorted(RELEASES), default="4.3",
+                        help="the iRODS release it presents itself as")
     parser.add_argument("--tls-cert")
     parser.add_argument("--tls-key")
     args = parser.parse_args(argv)
@@ -42,9 +68,12 @@ def main(argv=None):
         from .tls import server_context
 
         context = server_context(args.tls_cert, args.tls_key)
-    server = IrodsTestServer(zone=args.zone, admin=args.admin, tls_context=context)
+    server = IrodsTestServer(zone=args.zone, admin=args.admin, tls_context=context,
+                             version=args.irods_version)
     for name, password in args.user:
         server.add_user(name, password)
+    for owner, collection, count in args.seed:
+        seed(server.catalog, owner, collection, count)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

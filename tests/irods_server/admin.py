@@ -1,18 +1,20 @@
 """GENERAL_ADMIN (API 701, generalAdminInp_PI): the user and group administration PRC's
 session.users / session.groups send ("add user", "add group", "modify user", "modify group",
-"rm user", "rm unusedAVUs"), and USER_ADMIN's "userpw" (API 714): a user sets its own password."""
+"rm user", "rm unusedAVUs"). What a non-admin may administer is USER_ADMIN (user_admin.py)."""
 
 from . import errors as E
 from .errors import IrodsError
+from .user_admin import new_password as _new_password
 
 USER_TYPES = ("rodsuser", "rodsadmin", "groupadmin")
 
 
 def general_admin(cat, user, args, unscramble):
     """args: arg0..arg9 as text; unscramble(value) -> the password the session scrambled, or None.
-    Only a rodsadmin may administer, as in iRODS."""
+    Only a rodsadmin may: iRODS's API table gives GENERAL_ADMIN LOCAL_PRIV_USER_AUTH, so anyone
+    else (a groupadmin too) is refused before the operation is read, with SYS_NO_API_PRIV."""
     if not cat.is_admin(user):
-        raise IrodsError(E.CAT_INSUFFICIENT_PRIVILEGE_LEVEL, f"{user} is not a rodsadmin")
+        raise IrodsError(E.SYS_NO_API_PRIV, f"{user} is not a rodsadmin")
     op, kind, name = args[0], args[1], args[2].split("#")[0]
     with cat.lock:
         if op == "add" and kind == "user":
@@ -31,6 +33,8 @@ def general_admin(cat, user, args, unscramble):
             else:
                 cat.members.get(name, set()).discard(member)
         elif op == "rm" and kind in ("user", "group"):
+            if name == user:
+                raise IrodsError(E.SYS_NOT_ALLOWED, "cannot remove the authenticated user")
             cat.remove_user(name)
         elif op == "rm" and kind == "unusedAVUs":
             # iRODS deletes the R_META_MAIN rows no R_OBJT_METAMAP row refers to. Here an AVU lives
@@ -52,23 +56,13 @@ def _modify_user(cat, name, option, value, unscramble):
         target.type = value
     elif option in ("info", "comment"):
         setattr(target, option, value)
+    elif option in ("addAuth", "rmAuth"):
+        # A distinguished name (R_USER_AUTH); adding one already there changes nothing.
+        if not value:
+            raise IrodsError(E.CAT_INVALID_ARGUMENT, f"{option} needs a value")
+        if option == "rmAuth":
+            target.dns = [dn for dn in target.dns if dn != value]
+        elif value not in target.dns:
+            target.dns.append(value)
     else:
         raise IrodsError(E.SYS_NOT_SUPPORTED, f"modify user {option}")
-
-
-def _new_password(value, unscramble):
-    password = unscramble(value)
-    if password is None:
-        raise IrodsError(E.CAT_PASSWORD_ENCODING_ERROR, "the new password is not scrambled with the sender's")
-    return password
-
-
-def user_admin(cat, user, args, unscramble):
-    """USER_ADMIN (714): "userpw <self> password <scrambled with the old password>"."""
-    if args[0] == "userpw" and args[2] == "password":
-        if args[1].split("#")[0] != user:
-            raise IrodsError(E.CAT_INSUFFICIENT_PRIVILEGE_LEVEL, f"{user} may set only its own password")
-        with cat.lock:
-            cat.user(user).password = _new_password(args[3], unscramble)
-        return
-    raise IrodsError(E.SYS_NOT_SUPPORTED, f"user admin {args[0]}")

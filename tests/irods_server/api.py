@@ -1,15 +1,17 @@
 """API number -> handler. Each handler takes (server, session, message) and returns
 (int_info, body bytes, byte stream) or raises IrodsError."""
 
+import base64
+
 from . import errors as E
-from . import admin, genquery, tickets
+from . import admin, genquery, metadata, temp_passwords, tickets, touch, user_admin as users
 from . import messages as M
-from .auth import authenticate, passwords_of
+from .auth import authenticate, check_response, new_challenge, passwords_of
 from .obf import decode_with_any
 from .errors import IrodsError
-from .model import MODIFY, READ, Actor, sha2
+from .model import MODIFY, READ, Actor, now, sha2
 
-O_ACCMODE, O_CREAT, O_TRUNC = 3, 64, 512
+O_ACCMODE, O_RDWR, O_CREAT, O_TRUNC = 3, 2, 64, 512
 HANDLERS = {}
 
 
@@ -36,6 +38,23 @@ def auth_request(server, session, msg):
     return 0, M.binbytes_from_json(authenticate(server, session, M.json_from_binbytes(msg.body))), b""
 
 
+# iRODS 4.3 still serves the pre-4.3 native login: AUTH_REQUEST (703) answers the 64-byte
+# challenge, AUTH_RESPONSE (704) takes the 16-byte digest (base64 in the packing) and the
+# proxy user's name. The digest is the one the JSON flow checks.
+@api(703, needs_login=False)
+def legacy_auth_request(server, session, msg):
+    challenge = new_challenge(session).encode()
+    return 0, M.to_bytes(M.build("authRequestOut_PI", [("challenge", base64.b64encode(challenge).decode())])), b""
+
+
+@api(704, needs_login=False)
+def legacy_auth_response(server, session, msg):
+    root = M.parse(msg.body)
+    answer = base64.b64encode(base64.b64decode(M.text(root, "response"))[:16]).decode()
+    check_response(server, session, M.text(root, "username"), answer)
+    return 0, b"", b""
+
+
 @api(702)
 def gen_query(server, session, msg):
     return 0, genquery.run(server.catalog, msg.body, _actor(session)), b""
@@ -58,17 +77,16 @@ def coll_remove(server, session, msg):
     return 0, b"", b""
 
 
-def _open(server, session, path, flags, create_only=False, kv=()):
+def _open(server, session, path, flags, kv=()):
+    if not path.startswith("/"):
+        # Clients make paths absolute; iRODS 4.3 refuses a relative one rather than guess a base.
+        raise IrodsError(E.SYS_INVALID_FILE_PATH, f"{path!r} is not an absolute logical path")
     cat = server.catalog
     write = (flags & O_ACCMODE) != 0
     with cat.lock:
         user = _actor(session)
         exists = path in cat.objs
-        if create_only:
-            if exists and "forceFlag" not in kv:
-                raise IrodsError(E.OVERWRITE_WITHOUT_FORCE_FLAG, path)
-            obj = cat.create(user, path, truncate=True)
-        elif not exists:
+        if not exists:
             if path in cat.colls:
                 raise IrodsError(E.SYS_API_INPUT_ERR, f"{path} is a collection")
             if not flags & O_CREAT:
@@ -80,7 +98,8 @@ def _open(server, session, path, flags, create_only=False, kv=()):
             if write and flags & O_TRUNC:
                 obj.data = bytearray()
                 obj.checksum = ""  # an overwrite invalidates the registered checksum
-        write = write or create_only
+    if obj.vault_lost:  # its file is gone from the resource's disk (a test sets this)
+        raise IrodsError(E.UNIX_FILE_OPEN_ERR - 2, f"{path}: No such file or directory")
     # regChksum on the open: register the checksum when the object is closed.
     fd = session.new_fd(obj, write, register_checksum="regChksum" in kv)
     return fd, b"", b""
@@ -95,7 +114,9 @@ def obj_open(server, session, msg):
 @api(601)
 def obj_create(server, session, msg):
     path, flags, kv = _obj_inp(M.parse(msg.body))
-    return _open(server, session, path, flags | 1, create_only=True, kv=kv)
+    # iRODS 4.3's rsDataObjCreate is an open with O_CREAT | O_RDWR | O_TRUNC: an existing object
+    # (which the sender may write) is truncated, forceFlag or not.
+    return _open(server, session, path, flags | O_CREAT | O_RDWR | O_TRUNC, kv=kv)
 
 
 def _opened(session, msg):
@@ -171,6 +192,26 @@ def replica_close(server, session, msg):
     return 0, b"", b""
 
 
+@api(652)
+def obj_truncate(server, session, msg):
+    """rsDataObjTruncate (deprecated, still served): write access; the data cut or zero-extended
+    to dataSize, the checksum cleared (rsModDataObjMeta with an empty CHKSUM_KW)."""
+    root = M.parse(msg.body)
+    size = M.integer(root, "dataSize")
+    if size < 0:
+        raise IrodsError(E.SYS_INVALID_INPUT_PARAM, f"dataSize {size}")
+    cat = server.catalog
+    with cat.lock:
+        obj = cat.obj(M.text(root, "objPath"))
+        cat.require(obj, _actor(session), MODIFY)
+        if size != len(obj.data):
+            del obj.data[size:]
+            obj.data.extend(bytes(size - len(obj.data)))
+            obj.checksum = ""
+            obj.mtime = now()
+    return 0, b"", b""
+
+
 @api(615)
 def obj_unlink(server, session, msg):
     path, _, kv = _obj_inp(M.parse(msg.body))
@@ -188,8 +229,10 @@ def obj_rename(server, session, msg):
 @api(696)
 def obj_copy(server, session, msg):
     src, dst = M.parse(msg.body).findall("DataObjInp_PI")
-    force = "forceFlag" in M.keyvals(dst)
-    obj = server.catalog.copy(_actor(session), M.text(src, "objPath"), M.text(dst, "objPath"), force)
+    options = M.keyvals(dst)
+    obj = server.catalog.copy(_actor(session), M.text(src, "objPath"), M.text(dst, "objPath"),
+                              "forceFlag" in options,
+                              register_checksum=bool({"regChksum", "verifyChksum"} & set(options)))
     reply = M.build("TransferStat_PI", [("numThreads", 1), ("bytesWritten", len(obj.data)), ("flags", 0)])
     return 0, M.to_bytes(reply), b""
 
@@ -207,7 +250,24 @@ def obj_checksum(server, session, msg):
 def mod_avu(server, session, msg):
     root = M.parse(msg.body)
     args = [M.text(root, f"arg{i}") for i in range(6)]
-    server.catalog.modify_avu(_actor(session), *args)
+    metadata.modify(server.catalog, _actor(session), args, M.keyvals(root))
+    return 0, b"", b""
+
+
+@api(20002)
+def atomic_metadata(server, session, msg):
+    """JSON in and out (BinBytesBuf_PI); an error carries iRODS's JSON error object too."""
+    try:
+        reply = metadata.apply_atomic(server.catalog, _actor(session), M.json_from_binbytes(msg.body))
+    except metadata.AtomicError as exc:
+        exc.body = M.binbytes_from_json(exc.json)
+        raise
+    return 0, M.binbytes_from_json(reply), b""
+
+
+@api(20007)
+def touch_api(server, session, msg):
+    touch.touch(server.catalog, _actor(session), M.json_from_binbytes(msg.body))
     return 0, b"", b""
 
 
@@ -238,7 +298,25 @@ def _administer(operation):
 
 
 general_admin = api(701)(_administer(admin.general_admin))
-user_admin = api(714)(_administer(admin.user_admin))
+user_admin = api(714)(_administer(users.user_admin))
+
+
+@api(709)
+def get_temp_password(server, session, msg):
+    salt = temp_passwords.issue(server, server.catalog.user(session.user).password, session.user)
+    return 0, M.to_bytes(M.build("getTempPasswordOut_PI", [("stringToHashWith", salt)])), b""
+
+
+@api(724)
+def get_temp_password_for_other(server, session, msg):
+    """A rodsadmin's (the API table's LOCAL_PRIV_USER_AUTH), hashed with its own password."""
+    if not server.catalog.is_admin(session.user):
+        raise IrodsError(E.SYS_NO_API_PRIV, f"{session.user} is not a rodsadmin")
+    target = M.text(M.parse(msg.body), "targetUser").split("#")[0]
+    if server.catalog.user(target).type == "rodsgroup":
+        raise IrodsError(E.CAT_INVALID_USER, target)
+    salt = temp_passwords.issue(server, server.catalog.user(session.user).password, target)
+    return 0, M.to_bytes(M.build("getTempPasswordForOtherOut_PI", [("stringToHashWith", salt)])), b""
 
 
 @api(723)

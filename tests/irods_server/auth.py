@@ -15,6 +15,7 @@ import secrets
 import string
 
 from . import errors as E
+from . import temp_passwords
 from .errors import IrodsError
 from .model import ANONYMOUS
 
@@ -49,21 +50,33 @@ def authenticate(server, session, request):
     if scheme != "native":
         raise IrodsError(E.SYS_NOT_SUPPORTED, f"scheme {scheme}")
     if op == "auth_agent_auth_request":
-        session.challenge = _new_secret(64)
-        # The session's signature, a key of the passwords the client scrambles on this connection.
-        session.signature = session.challenge.encode()[:16].hex()
-        return {**request, "request_result": session.challenge}
+        return {**request, "request_result": new_challenge(session)}
     if op == "auth_agent_auth_response":
-        challenge, session.challenge = session.challenge, None
-        if user is None or user.type == "rodsgroup" or not challenge:
-            raise IrodsError(E.CAT_INVALID_AUTHENTICATION, "unknown user or no challenge")
-        candidates = passwords_of(server, name)  # a user made without a password can only be proxied
-        # iRODS lets "anonymous" in whatever it sends; tickets give it its rights.
-        if name != ANONYMOUS and request.get("digest") not in {digest(challenge, pw) for pw in candidates}:
-            raise IrodsError(E.CAT_INVALID_AUTHENTICATION, "wrong password")
-        session.user = _client_user(server, session, name)
+        check_response(server, session, name, request.get("digest"))
         return {}
     raise IrodsError(E.SYS_API_INPUT_ERR, f"next_operation {op!r}")
+
+
+def new_challenge(session):
+    session.challenge = _new_secret(64)
+    # The session's signature, a key of the passwords the client scrambles on this connection.
+    session.signature = session.challenge.encode()[:16].hex()
+    return session.challenge
+
+
+def check_response(server, session, name, answer):
+    """The native answer to the session's challenge (base64 digest), in either flow: the 4.3
+    JSON one above or the legacy AUTH_REQUEST / AUTH_RESPONSE (api.py, 703/704). Sets session.user."""
+    challenge, session.challenge = session.challenge, None
+    user = server.catalog.users.get(name)
+    if user is None or user.type == "rodsgroup" or not challenge:
+        raise IrodsError(E.CAT_INVALID_AUTHENTICATION, "unknown user or no challenge")
+    candidates = passwords_of(server, name)  # a user made without a password can only be proxied
+    # iRODS lets "anonymous" in whatever it sends; tickets give it its rights.
+    if (name != ANONYMOUS and answer not in {digest(challenge, pw) for pw in candidates}
+            and not temp_passwords.use(server, name, lambda pw: digest(challenge, pw) == answer)):
+        raise IrodsError(E.CAT_INVALID_AUTHENTICATION, "wrong password")
+    session.user = _client_user(server, session, name)
 
 
 def passwords_of(server, name):

@@ -10,11 +10,13 @@ import itertools
 import threading
 
 from . import errors as E
+from . import metadata
 from .errors import IrodsError
 from .model import (  # noqa: F401  (re-exported: older imports name them from here)
     ALIASES, ANONYMOUS, DELETE, LEVELS, MODIFY, NAMES, OWN, PUBLIC, READ, Actor, Coll, Node, Obj, Ticket,
-    User, normalize, now, sha2,
+    Resource, User, normalize, now, sha2,
 )
+from .indexes import PathTable
 from .namespace import Namespace
 
 
@@ -29,17 +31,23 @@ class Catalog(Namespace):
         self._ids = itertools.count(10000)
         self.users = {}
         self.members = {}  # group name -> explicit member names (public's members are implicit)
-        self.colls = {}
-        self.objs = {}
+        self.colls = PathTable()  # path -> Coll, indexed for GenQuery (indexes.py)
+        self.objs = PathTable()  # path -> Obj
         self.tickets = {}
+        # The one resource (GenQuery shows it as genquery_rows.RESOURCE, id 9101); it carries AVUs.
+        self.resources = {"demoResc": Resource(9101, "demoResc")}
         system = ("/", f"/{zone}", f"/{zone}/home", f"/{zone}/trash", f"/{zone}/trash/home")
         for path in system:
             self.colls[path] = Coll(self.next_id(), path, admin[0])
         self.add_group(PUBLIC)
         self.add_user(admin[0], admin[1], "rodsadmin")
-        self.add_user(ANONYMOUS, "", "rodsuser")
         for path in system:
             self.colls[path].acl[admin[0]] = OWN
+        # As a stock zone: no 'anonymous' user (an administrator creates it for tickets), and
+        # /<zone>/home/public, the public group's home, readable by every user.
+        public_home = f"/{zone}/home/{PUBLIC}"
+        self.colls[public_home] = Coll(self.next_id(), public_home, admin[0],
+                                       acl={admin[0]: OWN, PUBLIC: READ})
 
     def next_id(self):
         return next(self._ids)
@@ -73,8 +81,17 @@ class Catalog(Namespace):
             self.members[group].add(user)
 
     def remove_user(self, name):
+        """iadmin rmuser: iRODS's acDeleteUser removes the home and trash home first
+        (msiDeleteCollByAdmin), refusing with CAT_COLLECTION_NOT_EMPTY, the user kept, while
+        either holds anything; so a user re-created under the name gets fresh, owned ones."""
         with self.lock:
             self.user(name)
+            homes = [h for h in (f"/{self.zone}/home/{name}", f"/{self.zone}/trash/home/{name}") if h in self.colls]
+            for home in homes:
+                if any(self.children(home)):
+                    raise IrodsError(E.CAT_COLLECTION_NOT_EMPTY, home)
+            for home in homes:
+                del self.colls[home]
             del self.users[name]
             self.members.pop(name, None)
             for members in self.members.values():
@@ -165,10 +182,11 @@ class Catalog(Namespace):
         return ticket
 
     def _new_acl(self, parent, owner):
-        # Inheritance copies the parent's ACL at creation time, as iRODS does.
-        acl = dict(parent.acl) if parent.inherit else {}
-        acl[owner] = OWN
-        return acl
+        # As iRODS' catalog registers a new object or collection: with inheritance the
+        # parent's ACL is copied and nothing else, so the creator holds only what the parent
+        # grants them (it may be unable to rename or remove what it made); without, the
+        # creator owns it.
+        return dict(parent.acl) if parent.inherit else {owner: OWN}
 
     # ---- ACLs and AVUs ---------------------------------------------------------------------
 
@@ -204,22 +222,5 @@ class Catalog(Namespace):
                     item.acl.pop(target_user, None)
 
     def modify_avu(self, who, op, kind, path, attr, value, units):
-        with self.lock:
-            node = self.coll(path) if kind == "-C" else self.obj(path)
-            self.require(node, who, MODIFY)
-            units = units or ""
-            t = now()
-            if op == "add":
-                if any(a[1:4] == [attr, value, units] for a in node.avus):
-                    raise IrodsError(E.CATALOG_ALREADY_HAS_ITEM_BY_THAT_NAME, attr)
-                node.avus.append([self.next_id(), attr, value, units, t, t])
-            elif op == "set":
-                node.avus = [a for a in node.avus if a[1] != attr]
-                node.avus.append([self.next_id(), attr, value, units, t, t])
-            elif op in ("rm", "rmw"):
-                before = len(node.avus)
-                node.avus = [a for a in node.avus if a[1:4] != [attr, value, units]]
-                if len(node.avus) == before:
-                    raise IrodsError(E.CAT_SUCCESS_BUT_WITH_NO_INFO, attr)
-            else:
-                raise IrodsError(E.CAT_INVALID_ARGUMENT, op)
+        """imeta's operations (API 706) are metadata.py's."""
+        metadata.modify(self, who, [op, kind, path, attr, value, units])

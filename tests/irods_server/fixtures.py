@@ -4,12 +4,13 @@ import os
 
 import pytest
 
+from . import target
 from .server import IrodsTestServer
 
 
 @pytest.fixture
 def irods_server():
-    server = IrodsTestServer().start()
+    server = target.start()  # or the real iRODS IRODS_TEST_SERVER names (target.py)
     try:
         yield server
     finally:
@@ -20,6 +21,8 @@ def irods_server():
 def irods_tls_server(tmp_path):
     """A server that requires TLS; ``server.client_ssl_context`` trusts its self-signed certificate."""
     from . import tls
+
+    target.require_test_server("a server with a certificate made by the test")
 
     if not tls.openssl_available():
         message = "openssl command not found: cannot make a test certificate"
@@ -41,6 +44,8 @@ def irods_process(tmp_path):
     """The server in a child process with user alice:apass: .port, .stop(), .start() (same port),
     .kill() (SIGKILL), to play an iRODS outage."""
     from .process import IrodsProcess
+
+    target.require_test_server("kills and restarts the server")
 
     proc = IrodsProcess().start()
     try:

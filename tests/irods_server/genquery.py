@@ -1,23 +1,31 @@
 """GenQuery (API 702) over the in-memory catalog.
 
-Rows come from genquery_rows (one family of joined tables per query), are
-filtered by the conditions and, for a non-admin, by read access to the data
-object a row is about (iRODS joins R_OBJT_ACCESS for them; a supplied ticket
-counts), projected, de-duplicated (GenQuery is DISTINCT by default), sorted
-(by the ORDER_BY columns, then by all selected ones, so paging is stable) and
-paged with maxRows / continueInx.
+Rows come from genquery_rows (one family of joined tables per query): for data
+objects and collections only the nodes an index reaches (a collection's children,
+an id, a name, an AVU attribute, a LIKE prefix of COLL_NAME), else all. They are
+filtered by the conditions (each condition on a metadata attribute after the first
+joins R_META_MAIN again, matched against its own AVU) and, for a non-admin, by read
+access as iRODS' STRICT access control does: to the data object a row is about,
+and to the collection when the query names a collection column (a supplied ticket
+counts); then projected, de-duplicated (GenQuery is DISTINCT by default), sorted
+(by the ORDER_BY columns, then by all selected ones, so paging is stable) and paged
+with maxRows / continueInx. When an index yields the nodes in the order of the
+leading sort column (a collection's children by name), a page stops reading them
+once it is full, so the first page of a huge collection costs what a small one does.
 """
 
 import re
+import weakref
+from collections import OrderedDict
 from decimal import Decimal
 
 from . import errors as E
+from . import genquery_rows as R
 from . import messages as M
 from .errors import IrodsError
-from .genquery_rows import rows as family_rows
 from .model import READ
 
-UPPER_CASE_WHERE = 0x200
+RETURN_TOTAL_ROW_COUNT, UPPER_CASE_WHERE = 0x20, 0x200
 ORDER_BY, ORDER_BY_DESC = 0x400, 0x800
 # A selected column's value (its "ivalue") names an aggregate in its low bits, as in iRODS'
 # rodsGenQuery.h: SELECT_MIN 2, SELECT_MAX 3, SELECT_SUM 4, SELECT_AVG 5, SELECT_COUNT 6.
@@ -42,12 +50,17 @@ def _number(value):
         return None
 
 
-def make_test(condition, upper):
+def parse_condition(condition):
+    """'<op> <args>' -> (op, [args]), the arguments unquoted."""
     match = _COND.match(condition)
     if not match:
         raise IrodsError(E.CAT_INVALID_ARGUMENT, f"condition {condition!r}")
     op, rest = match.group(1).lower(), match.group(2)
-    args = [a.replace("''", "'") for a in _QUOTED.findall(rest)] or [rest.strip()]
+    return op, [a.replace("''", "'") for a in _QUOTED.findall(rest)] or [rest.strip()]
+
+
+def make_test(condition, upper):
+    op, args = parse_condition(condition)
     norm = (lambda s: s.upper()) if upper else (lambda s: s)
     args = [norm(a) for a in args]
 
@@ -118,12 +131,114 @@ def _sort(out, flags):
         out.sort(key=lambda r: r[i], reverse=bool(flags[i] & ORDER_BY_DESC))
 
 
+def _distinct_sorted(tuples, flags):
+    out = list(dict.fromkeys(tuples))
+    _sort(out, flags)
+    return out
+
+
+def _joins(tests, fam):
+    """The metadata conditions split into joins of R_META_MAIN, as iRODS' GenQuery joins it
+    once more for each condition on the attribute name after the first: the value and units
+    conditions go to the latest. Other conditions come back first, as the base join's."""
+    meta = R.META_COLUMNS.get(fam, ())
+    base, joins = [], [[]]
+    for col, test in tests:
+        if col not in meta:
+            base.append((col, test))
+            continue
+        if col == meta[0] and any(c == col for c, _ in joins[-1]):
+            joins.append([])
+        joins[-1].append((col, test))
+    return base + joins[0], [j for j in joins[1:] if j]
+
+
+def _readable(cat, node, actor):
+    """Read access as GenQuery checks it: an ACL entry of the user or one of its groups, or the
+    session's ticket covering the node, expired or used up or not (iRODS refuses those when
+    an object is opened, its GenQuery only joins R_TICKET_MAIN)."""
+    if cat.level(node, actor) >= READ:
+        return True
+    ticket = cat.tickets.get(actor.ticket) if actor.ticket else None
+    return ticket is not None and ticket.covers(node.path)
+
+
+def _node_query(cat, actor, fam, selects, flags, conds, tests, upper, want, raw=False, after=None):
+    """(result tuples, resume) of a query on data objects or collections, sorted; with `want`,
+    the first `want` of them at least (more when the sort ties), else all. `resume` is None
+    when they are all, else the leading sort column's value of the last: pass it as `after`
+    to read on from there. raw: the matching rows themselves (dicts, neither de-duplicated nor
+    sorted), for aggregates."""
+    admin = cat.is_admin(actor.name)
+    first, others = _joins(tests, fam)
+    coll_checked = not admin and any(500 <= c < 600 for c in selects + [c for c, _ in conds])
+    node_key = "obj" if fam in R.DATA_FAMILIES else "coll"
+
+    def keep(row):
+        if not all(col in row and test(row[col]) for col, test in first):
+            return False
+        if others:
+            avus = [R.meta_columns(fam, avu) for avu in row[node_key].avus]
+            if not all(any(all(test(m[col]) for col, test in join) for m in avus) for join in others):
+                return False
+        if admin:
+            return True
+        obj = row.get("obj")
+        if obj is not None and not _readable(cat, obj, actor):
+            return False
+        # With a ticket, iRODS checks the collection only when no data object is involved.
+        if coll_checked and not (actor.ticket and obj is not None):
+            return _readable(cat, row["coll"], actor)
+        return True
+
+    ordering = [i for i, f in enumerate(flags) if f & (ORDER_BY | ORDER_BY_DESC)]
+    primary = ordering[0] if ordering else 0
+    desc = bool(ordering) and bool(flags[primary] & ORDER_BY_DESC)
+    sort_col = selects[primary] if selects else None
+    cursor = (sort_col, "<" if desc else ">", after) if after is not None else None
+    found = [] if upper else R.sources(cat, fam, [(c, *parse_condition(t)) for c, t in conds], cursor)
+    best = min(found, key=lambda s: (s.size, s.ordered_by != sort_col)) if found else None
+    if best is None:
+        nodes = (cat.objs if fam in R.DATA_FAMILIES else cat.colls).values()
+    else:
+        nodes = best.iterate(reverse=desc and best.ordered_by == sort_col)
+    rows = (row for node in nodes for row in R.node_rows(cat, fam, node) if keep(row))
+    if raw:
+        return list(rows), None
+    tuples = (tuple(row.get(c, "") for c in selects) for row in rows)
+    if want is None or best is None or best.ordered_by != sort_col:
+        if after is not None:  # the catalog changed under an open query: another index won
+            tuples = (t for t in tuples if (t[primary] < after if desc else t[primary] > after))
+        return _distinct_sorted(tuples, flags), None
+    # The nodes come in the order of the leading sort column: sort each run of equal values
+    # as the whole would be, and stop after the run that fills the page.
+    out, run_, value = [], [], object()
+    for row in tuples:
+        if row[primary] != value:
+            out += _distinct_sorted(run_, flags)
+            run_ = []
+            if len(out) >= want:
+                return out, out[-1][primary]
+            value = row[primary]
+        run_.append(row)
+    return out + _distinct_sorted(run_, flags), None
+
+
+# Open queries, as iRODS keeps a statement per query until its last page: catalog -> LRU of
+# (query, offset of its next page) -> (the rows from that offset on already computed, where
+# to read on (None: they are all), the total). A next page is then read from where the last
+# one stopped instead of from the start; a page asked for without one is computed afresh.
+_CURSORS = weakref.WeakKeyDictionary()
+_OPEN_QUERIES = 16
+
+
 def run(cat, body, actor):
     """GenQueryInp_PI bytes -> GenQueryOut_PI bytes (or IrodsError CAT_NO_ROWS_FOUND)."""
     root = M.parse(body)
     max_rows = M.integer(root, "maxRows")
     start = M.integer(root, "continueInx")
-    upper = bool(M.integer(root, "options") & UPPER_CASE_WHERE)
+    options = M.integer(root, "options")
+    upper = bool(options & UPPER_CASE_WHERE)
     sel = root.find("InxIvalPair_PI")
     selects = [int(i.text) for i in sel.findall("inx")] if sel is not None else []
     flags = [int(i.text or 0) for i in sel.findall("ivalue")] if sel is not None else []
@@ -131,27 +246,75 @@ def run(cat, body, actor):
     conds = []
     if cnd is not None:
         conds = [(int(i.text), v.text or "") for i, v in zip(cnd.findall("inx"), cnd.findall("svalue"))]
+    query = (actor.name, actor.ticket, tuple(selects), tuple(flags), tuple(conds), options)
     if max_rows <= 0:
-        # A query "close" (maxRows 0): nothing to free, the server keeps no cursor.
+        # A query "close" (maxRows 0): its cursor, if any, is freed.
+        with cat.lock:
+            _CURSORS.get(cat, {}).pop((query, start), None)
         raise IrodsError(E.CAT_NO_ROWS_FOUND, "closed")
     tests = [(col, make_test(text, upper)) for col, text in conds]
+    columns = selects + [c for c, _ in conds]
+    aggregate = any((flag & AGGREGATE_MASK) in AGGREGATES for flag in flags)
+    count_all = bool(options & RETURN_TOTAL_ROW_COUNT)
     with cat.lock:
-        rows = list(family_rows(cat, selects + [c for c, _ in conds], actor))
-        if not cat.is_admin(actor.name):
-            rows = [r for r in rows if "obj" not in r or cat.allowed(r["obj"], actor, READ)]
-    matching = [row for row in rows if all(col in row and test(row[col]) for col, test in tests)]
-    if any((flag & AGGREGATE_MASK) in AGGREGATES for flag in flags):
-        out = _aggregated(matching, selects, flags)
-    else:
-        out = list(dict.fromkeys(tuple(row.get(c, "") for c in selects) for row in matching))
-    _sort(out, flags)
-    page = out[start:start + max_rows]
+        cursors = _CURSORS.setdefault(cat, OrderedDict())
+        fam = R.family(columns)
+        if not start:
+            # A query run again from its start: what an earlier run left open is stale.
+            for stale in [key for key in cursors if key[0] == query]:
+                del cursors[stale]
+        cursor = cursors.pop((query, start), None) if start else None
+        resume, base = None, 0  # out holds the rows from offset `base` on
+        if cursor is not None:
+            # The rows from `start` on, and where to read more if they do not fill the page.
+            out, resume, total = cursor
+            base = start
+            if resume is not None and len(out) <= max_rows:
+                more, resume = _node_query(cat, actor, fam, selects, flags, conds, tests, upper,
+                                           max_rows + 1 - len(out), after=resume)
+                out = out + more
+        elif fam is not None and not aggregate:
+            # One row more than the page tells whether there are more.
+            want = None if count_all else start + max_rows + 1
+            out, resume = _node_query(cat, actor, fam, selects, flags, conds, tests, upper, want)
+            total = len(out)
+        else:
+            if fam is not None:
+                matching = _node_query(cat, actor, fam, selects, flags, conds, tests, upper, None, raw=True)[0]
+            else:
+                rows = list(R.rows(cat, columns, actor))
+                matching = [row for row in rows if all(col in row and test(row[col]) for col, test in tests)]
+            if aggregate:
+                out = _aggregated(matching, selects, flags)
+            else:
+                out = list(dict.fromkeys(tuple(row.get(c, "") for c in selects) for row in matching))
+            _sort(out, flags)
+            total = len(out)
+        page = out[start - base:start - base + max_rows]
+        more = start - base + max_rows < len(out)
+        if more:
+            cursors[(query, start + max_rows)] = (out[start - base + max_rows:], resume, total)
+            while len(cursors) > _OPEN_QUERIES:
+                cursors.popitem(last=False)
     if not page:
         raise IrodsError(E.CAT_NO_ROWS_FOUND, "no rows")
-    more = start + max_rows < len(out)
-    columns = [M.build("SqlResult_PI", [("attriInx", col), ("reslen", 2700), ("value", [r[i] for r in page])])
-               for i, col in enumerate(selects)]
-    reply = M.build("GenQueryOut_PI", [("rowCnt", len(page)), ("attriCnt", len(selects)),
-                                       ("continueInx", start + max_rows if more else 0),
-                                       ("totalRowCount", len(out))] + [("SqlResult_PI", c) for c in columns])
-    return M.to_bytes(reply)
+    # As iRODS: the total only when asked for (RETURN_TOTAL_ROW_COUNT), else 0.
+    return _reply(selects, page, start + max_rows if more else 0, total if count_all else 0)
+
+
+def _escape(text):
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _reply(selects, page, continue_inx, total):
+    """GenQueryOut_PI, byte for byte as messages.to_bytes(messages.build(...)) packs it (text
+    escaped as ElementTree does, no self-closing tags), written directly: a reply of many rows
+    is most of a query's cost through ElementTree."""
+    parts = [f"<GenQueryOut_PI><rowCnt>{len(page)}</rowCnt><attriCnt>{len(selects)}</attriCnt>"
+             f"<continueInx>{continue_inx}</continueInx><totalRowCount>{total}</totalRowCount>"]
+    for i, col in enumerate(selects):
+        parts.append(f"<SqlResult_PI><attriInx>{col}</attriInx><reslen>2700</reslen>")
+        parts.extend(f"<value>{_escape(str(row[i]))}</value>" for row in page)
+        parts.append("</SqlResult_PI>")
+    parts.append("</GenQueryOut_PI>")
+    return "".join(parts).encode("utf-8", "xmlcharrefreplace")

@@ -2,9 +2,15 @@
 
 The selected and conditioned columns decide the family (objects, collections,
 their AVUs or ACLs, users and groups, tickets). Rows that concern a data object
-carry it under the key "obj", so the query can hide objects the user may not read.
+carry it under the key "obj", and their collection (or the collection they are
+about) under "coll", so the query can hide what the user may not read. For
+objects and collections, sources() says which nodes an index reaches (see
+indexes.py) and node_rows() makes one node's rows, so a query reads only those.
 """
 
+import bisect
+
+from .indexes import colls_under_prefix, join
 from .model import NAMES
 
 RESOURCE = {301: "9101", 302: "demoResc", 303: "tempZone", 304: "unixfilesystem", 305: "cache",
@@ -19,7 +25,7 @@ def _t(value):
 def coll_columns(cat, coll):
     return {500: str(coll.id), 501: coll.path, 502: coll.parent if coll.path != "/" else "/",
             503: coll.owner, 504: cat.zone, 505: "0", 506: "1" if coll.inherit else "0",
-            507: "", 508: _t(coll.ctime), 509: _t(coll.mtime)}
+            507: "", 508: _t(coll.ctime), 509: _t(coll.mtime), "coll": coll}
 
 
 def obj_columns(cat, obj):
@@ -43,32 +49,180 @@ def _family(columns):
     return {c // 10 * 10 if 600 <= c < 700 else c // 100 * 100 if c < 2200 else 2200 for c in columns}
 
 
-def rows(cat, columns, actor):
+DATA_META, COLL_META, DATA_ACL, COLL_ACL, DATA, COLL = (
+    "data_meta", "coll_meta", "data_acl", "coll_acl", "data", "coll")
+DATA_FAMILIES, COLL_FAMILIES = {DATA_META, DATA_ACL, DATA}, {COLL_META, COLL_ACL, COLL}
+# The columns of R_META_MAIN joined to objects / collections, the attribute name first.
+META_COLUMNS = {DATA_META: range(600, 606), COLL_META: range(610, 616)}
+
+
+def family(columns):
+    """Which data objects' or collections' rows a query is about (None: another table)."""
     fam = _family(columns)
     if 600 in fam:
-        for obj in cat.objs.values():
-            for avu in obj.avus:
-                yield {**obj_columns(cat, obj), 600: avu[1], 601: avu[2], 602: avu[3], 603: str(avu[0]),
-                       604: _t(avu[4]), 605: _t(avu[5])}
-    elif 610 in fam:
-        for coll in cat.colls.values():
-            for avu in coll.avus:
-                yield {**coll_columns(cat, coll), 610: avu[1], 611: avu[2], 612: avu[3],
-                       613: str(avu[0]), 614: _t(avu[4]), 615: _t(avu[5])}
-    elif 700 in fam and any(700 <= c < 710 for c in columns):
-        # One row per ACL entry; an entry naming a group carries the group (type rodsgroup) as user.
-        for obj in cat.objs.values():
-            for name, level in obj.acl.items():
-                user = cat.users[name]
-                yield {**obj_columns(cat, obj), **user_columns(user), 700: str(level),
-                       701: NAMES[level], 702: "access_type", 703: str(user.id), 704: str(obj.id)}
-    elif 700 in fam or 1300 in fam:
-        for coll in cat.colls.values():
-            for name, level in coll.acl.items():
-                user = cat.users[name]
-                yield {**coll_columns(cat, coll), **user_columns(user), 710: str(level),
-                       711: NAMES[level], 712: "access_type", 713: str(user.id), 714: str(coll.id),
-                       1300: user.name, 1301: user.zone}
+        return DATA_META
+    if 610 in fam:
+        return COLL_META
+    if 700 in fam and any(700 <= c < 710 for c in columns):
+        return DATA_ACL
+    if 700 in fam or 1300 in fam:
+        return COLL_ACL
+    if 2200 in fam:
+        return None
+    if 400 in fam:
+        return DATA
+    if 500 in fam:
+        return COLL
+    return None
+
+
+def meta_columns(fam, avu):
+    first = META_COLUMNS[fam][0]
+    return {first: avu[1], first + 1: avu[2], first + 2: avu[3], first + 3: str(avu[0]),
+            first + 4: _t(avu[4]), first + 5: _t(avu[5])}
+
+
+def node_rows(cat, fam, node):
+    """The rows one data object (DATA_FAMILIES) or collection contributes to the family's join."""
+    if fam == DATA:
+        return [obj_columns(cat, node)]
+    if fam == COLL:
+        return [coll_columns(cat, node)]
+    base = obj_columns(cat, node) if fam in DATA_FAMILIES else coll_columns(cat, node)
+    if fam in META_COLUMNS:
+        return [{**base, **meta_columns(fam, avu)} for avu in node.avus]
+    out = []
+    # One row per ACL entry; an entry naming a group carries the group (type rodsgroup) as user.
+    for name, level in node.acl.items():
+        user = cat.users[name]
+        if fam == DATA_ACL:
+            out.append({**base, **user_columns(user), 700: str(level), 701: NAMES[level],
+                        702: "access_type", 703: str(user.id), 704: str(node.id)})
+        else:
+            out.append({**base, **user_columns(user), 710: str(level), 711: NAMES[level],
+                        712: "access_type", 713: str(user.id), 714: str(node.id),
+                        1300: user.name, 1301: user.zone})
+    return out
+
+
+class Source:
+    """Nodes reached through an index: a superset of those a condition can match (the query
+    still tests every row). `ordered_by`: the column whose value they come sorted by."""
+
+    def __init__(self, size, iterate, ordered_by=None):
+        self.size, self.iterate, self.ordered_by = size, iterate, ordered_by
+
+
+def _listed(nodes):
+    nodes = list({id(n): n for n in nodes if n is not None}.values())  # each once
+    return Source(len(nodes), lambda reverse=False: nodes)
+
+
+def _grouped(index, keys):
+    """The nodes under any of `keys` in an index of key -> {path: node}, each once."""
+    found = {}
+    for key in dict.fromkeys(keys):
+        found.update(index.get(key, {}))
+    return _listed(found.values())
+
+
+def _children(table, parents, ordered_by, with_root=False, bounds=()):
+    """The children of `parents` in `table`; with one parent, in order of their names, and
+    only those within `bounds` ((operator, name): what a keyset page asks for)."""
+    parents = list(dict.fromkeys(parents))
+    ranges = []
+    for parent in parents:
+        names = table.child_names(parent)
+        low, high = 0, len(names)
+        for op, bound in bounds if len(parents) == 1 else ():
+            if op in (">", ">="):
+                low = max(low, (bisect.bisect_right if op == ">" else bisect.bisect_left)(names, bound))
+            else:
+                high = min(high, (bisect.bisect_left if op == "<" else bisect.bisect_right)(names, bound))
+        root = with_root and parent == "/" and "/" in table
+        ranges.append((parent, names, low, max(low, high), root))
+
+    def iterate(reverse=False):
+        for parent, names, low, high, root in ranges:
+            if root and not reverse:
+                yield table["/"]
+            for at in (range(high - 1, low - 1, -1) if reverse else range(low, high)):
+                yield table[join(parent, names[at])]
+            if root and reverse:
+                yield table["/"]
+
+    size = sum(high - low + root for _, _, low, high, root in ranges)
+    return Source(size, iterate, ordered_by if len(parents) == 1 else None)
+
+
+def _textual(value):
+    """True when GenQuery compares `value` as text (a number compares as a number)."""
+    try:
+        float(value)
+    except ValueError:
+        return True
+    return False
+
+
+def _name_bounds(conds, column, prefix="", after=None):
+    """Range conditions on the column a children source is ordered by, as bounds on the
+    children's names (for collections: their paths less the parent's, `prefix`); `after`,
+    (column, operator, value): where a query's cursor resumes, compared as text."""
+    bounds = [(col, op, args[0]) for col, op, args in conds
+              if op in (">", ">=", "<", "<=") and args and _textual(args[0])]
+    return [(op, value[len(prefix):]) for col, op, value in bounds + ([after] if after else [])
+            if col == column and value.startswith(prefix)]
+
+
+def _like_prefix(pattern):
+    cut = min([i for i in (pattern.find("%"), pattern.find("_")) if i >= 0], default=len(pattern))
+    return pattern[:cut]
+
+
+def sources(cat, fam, conds, after=None):
+    """Indexes that narrow the nodes of a query; conds: (column, operator, arguments); after:
+    (column, operator, value), a bound on the column a source is sorted by (a cursor)."""
+    out = []
+    data = fam in DATA_FAMILIES
+    table = cat.objs if data else cat.colls
+    for col, op, args in conds:
+        values = args if op in ("=", "in") else None
+        under = None
+        if col == 501 and op == "like" and args:
+            under = colls_under_prefix(cat.colls, _like_prefix(args[0]))
+        if col == (401 if data else 500) or col == (704 if data else 714):
+            if values:
+                out.append(_listed(table.by_id.get(v) for v in values))
+        elif data and col == 403 and values:
+            out.append(_grouped(table.by_name, values))
+        elif data and col in (402, 500) and values:
+            parents = [cat.colls.by_id[v].path for v in values if v in cat.colls.by_id]
+            out.append(_children(table, parents, 403, bounds=_name_bounds(conds, 403, after=after)))
+        elif col == 501 and values:
+            if data:
+                out.append(_children(table, values, 403, bounds=_name_bounds(conds, 403, after=after)))
+            else:
+                out.append(_listed(table.get(v) for v in values))
+        elif col == 501 and under is not None:
+            if data:
+                out.append(_children(table, under, None))
+            else:
+                out.append(_listed(table[p] for p in under))
+        elif not data and col == 502 and values:
+            bounds = _name_bounds(conds, 501, join(values[0], ""), after) if values[0] != "/" else ()
+            out.append(_children(table, values, 501, with_root=True, bounds=bounds))
+        elif fam in META_COLUMNS and col == META_COLUMNS[fam][0] and values:
+            out.append(_grouped(table.by_attr, values))
+    return out
+
+
+def rows(cat, columns, actor):
+    """Every row of the query's family (the small tables: users, groups, tickets, zone...)."""
+    fam = _family(columns)
+    node_family = family(columns)
+    if node_family in DATA_FAMILIES or node_family in COLL_FAMILIES:
+        for node in (cat.objs if node_family in DATA_FAMILIES else cat.colls).values():
+            yield from node_rows(cat, node_family, node)
     elif 2200 in fam:
         yield from _ticket_rows(cat, set(columns), actor)
     elif 400 in fam:

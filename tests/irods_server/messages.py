@@ -81,7 +81,9 @@ def build(tag, fields):
 
 
 def to_bytes(elem):
-    return ET.tostring(elem, encoding="utf-8")
+    # An empty field as <tag></tag>, as iRODS packs it: PRC's QUASI_XML parser (and iRODS's own
+    # scanner) reads no self-closing <tag />.
+    return ET.tostring(elem, encoding="utf-8", short_empty_elements=False)
 
 
 def json_from_binbytes(body):

@@ -52,6 +52,47 @@ class User:
     ctime: int = field(default_factory=now)
     info: str = ""
     comment: str = ""
+    avus: list = field(default_factory=list)  # as Node.avus ('imeta add -u': users and groups have AVUs)
+    dns: list = field(default_factory=list)  # R_USER_AUTH: distinguished names ('iadmin aua')
+
+
+@dataclass
+class Resource:
+    """A storage resource as far as the catalog knows it here: its name and its AVUs ('-R')."""
+
+    id: int
+    name: str
+    avus: list = field(default_factory=list)
+    ctime: int = field(default_factory=now)
+
+
+class Avus(list):
+    """A node's AVUs. Every change to the list, or a list assigned to the node's `avus`, is
+    reported to the catalog table holding the node (indexes.PathTable), which keeps GenQuery's
+    index by attribute: code may change AVUs as plain lists. Changing the attribute of an AVU
+    in place (avu[1] = ...) is not seen: replace the AVU, or call node.avus_changed()."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, items=(), node=None):
+        super().__init__(items)
+        self.node = node
+
+
+def _reporting(name):
+    def method(self, *args):
+        result = getattr(list, name)(self, *args)
+        if self.node is not None:
+            self.node.avus_changed()
+        return result
+
+    method.__name__ = name
+    return method
+
+
+for _name in ("append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse",
+              "__setitem__", "__delitem__", "__iadd__", "__imul__"):
+    setattr(Avus, _name, _reporting(_name))
 
 
 @dataclass
@@ -60,9 +101,21 @@ class Node:
     path: str
     owner: str
     acl: dict = field(default_factory=dict)  # user or group name -> level
-    avus: list = field(default_factory=list)  # [id, attr, value, units, ctime, mtime]
+    avus: list = field(default_factory=list)  # [id, attr, value, units, ctime, mtime] (an Avus)
     ctime: int = field(default_factory=now)
     mtime: int = field(default_factory=now)
+
+    def __setattr__(self, name, value):
+        if name == "avus":
+            value = Avus(value, node=self)
+        object.__setattr__(self, name, value)
+        if name == "avus":
+            self.avus_changed()
+
+    def avus_changed(self):
+        watcher = self.__dict__.get("_watcher")
+        if watcher is not None:
+            watcher(self)
 
     @property
     def name(self):
@@ -82,6 +135,8 @@ class Coll(Node):
 class Obj(Node):
     data: bytearray = field(default_factory=bytearray)
     checksum: str = ""
+    # Set by a test: the vault file is gone, so opens fail as iRODS' do (UNIX_FILE_OPEN_ERR).
+    vault_lost: bool = False
 
 
 @dataclass
@@ -94,6 +149,9 @@ class Ticket:
     uses_limit: int = 0  # 0: unlimited
     uses_count: int = 0
     expiry: int = 0  # epoch seconds; 0: never
+    # 'iticket mod <t> add user|group|host <name>': R_TICKET_ALLOWED_USERS/_GROUPS/_HOSTS. Kept,
+    # not enforced: iRODS's refusals (CAT_TICKET_USER_EXCLUDED, ...) are codes PRC does not know.
+    allowed: dict = field(default_factory=lambda: {"user": set(), "group": set(), "host": set()})
     ctime: int = field(default_factory=now)
     mtime: int = field(default_factory=now)
 

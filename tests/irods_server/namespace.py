@@ -23,9 +23,12 @@ class Namespace:
             raise IrodsError(E.CAT_NAME_EXISTS_AS_DATAOBJ, path)
 
     def children(self, path):
-        prefix = path.rstrip("/") + "/"
-        colls = [p for p in self.colls if p.startswith(prefix) and p != path]
-        objs = [p for p in self.objs if p.startswith(prefix)]
+        """Paths of every collection and data object below `path`, down the tables' indexes."""
+        colls, stack = [], self.colls.child_paths(path)
+        while stack:
+            colls.append(stack.pop())
+            stack.extend(self.colls.child_paths(colls[-1]))
+        objs = [p for parent in [path] + colls for p in self.objs.child_paths(parent)]
         return colls, objs
 
     # ---- collections ---------------------------------------------------------------------
@@ -60,13 +63,19 @@ class Namespace:
                 self.require(self.objs[p], who, DELETE)
             for p in colls:
                 self.require(self.colls[p], who, DELETE)
-            if not force and not trash.in_trash(self.zone, coll.path):
+            if not force:
+                # Even inside the trash: iRODS trashes again (trash/home/alice/trash/...), or
+                # refuses with CAT_RECURSIVE_MOVE for a trash collection of the remover's own.
                 self._move(coll.path, self._trash_slot(who, coll.path))
                 return
             for p in objs:
                 del self.objs[p]
-            for p in colls + [coll.path]:
+            for p in colls:
                 del self.colls[p]
+            # iRODS removes the children first, then checks that the remover may write the
+            # parent before it unregisters the collection itself (so a refusal comes late).
+            self.require(self.coll(posixpath.dirname(coll.path)), who, MODIFY)
+            del self.colls[coll.path]
 
     # ---- data objects --------------------------------------------------------------------
 
@@ -84,19 +93,20 @@ class Namespace:
                     obj.data = bytearray()
                     obj.checksum = ""  # an overwrite invalidates the registered checksum
                 return obj
-            ticket = self.require(parent, who, MODIFY, use_ticket=True)
-            # Uploaded through a write ticket: the ticket's owner owns it, so it can read it back.
-            owner = ticket.owner if ticket else _name(who)
+            self.require(parent, who, MODIFY, use_ticket=True)
+            # Through a write ticket too, the creator (anonymous) owns it, as in iRODS: the
+            # ticket's owner cannot even see it unless someone grants them access.
+            owner = _name(who)
             obj = Obj(self.next_id(), path, owner, acl=self._new_acl(parent, owner))
             self.objs[path] = obj
             return obj
 
     def unlink(self, who, path, force=False):
-        """Without forceFlag iRODS moves the object to the trash; in the trash, removal is final."""
+        """Without forceFlag iRODS moves the object to the trash, even from inside the trash."""
         with self.lock:
             obj = self.obj(path)
             self.require(obj, who, DELETE)
-            if force or trash.in_trash(self.zone, obj.path):
+            if force:
                 del self.objs[obj.path]
                 return None
             return self._move(obj.path, self._trash_slot(who, obj.path))
@@ -111,6 +121,8 @@ class Namespace:
         return trash.free_name(target, lambda p: p in self.colls or p in self.objs)
 
     def _move(self, src, dst):
+        if posixpath.commonpath([src, dst]) == src and dst != src:
+            raise IrodsError(E.CAT_RECURSIVE_MOVE, f"{src} into {dst}")
         node = self.node(src)
         if isinstance(node, Obj):
             del self.objs[src]
@@ -133,16 +145,21 @@ class Namespace:
             self.require(self.coll(posixpath.dirname(dst)), who, MODIFY)
             self._move(src, dst)
 
-    def copy(self, who, src, dst, force=False):
+    def copy(self, who, src, dst, force=False, register_checksum=False):
         with self.lock:
-            source = self.obj(src)
+            # rsDataObjCopy: a source that is not a data object (missing, a collection, a relative
+            # or foreign path), a relative target or the source itself: USER_INPUT_PATH_ERR.
+            source = self.objs.get(normalize(src)) if src.startswith("/") else None
+            if source is None or not dst.startswith("/") or normalize(dst) == source.path:
+                raise IrodsError(E.USER_INPUT_PATH_ERR, f"copy {src} to {dst}")
             self.require(source, who, READ, use_ticket=True)
             dst = normalize(dst)
             if dst in self.objs and not force:
                 raise IrodsError(E.OVERWRITE_WITHOUT_FORCE_FLAG, dst)
             target = self.create(who, dst)
             target.data = bytearray(source.data)
-            target.checksum = source.checksum
+            # iRODS registers no checksum on a copy unless asked (icp -k / -K).
+            target.checksum = sha2(target.data) if register_checksum else ""
             target.mtime = now()
             return target
 
@@ -152,7 +169,10 @@ class Namespace:
             obj = self.obj(path)
             self.require(obj, who, READ)
             actual = sha2(obj.data)
-            if verify and obj.checksum and obj.checksum != actual:
+            if verify and not obj.checksum:
+                # iRODS 4.3 verifies only what is registered (ichksum -K reports the replica).
+                raise IrodsError(E.CAT_NO_CHECKSUM_FOR_REPLICA, path)
+            if verify and obj.checksum != actual:
                 raise IrodsError(E.USER_CHKSUM_MISMATCH, f"{path}: registered {obj.checksum}, data {actual}")
             obj.checksum = actual
             return actual

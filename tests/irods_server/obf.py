@@ -66,12 +66,28 @@ def decode_v2(scrambled, sender_password, signature):
     return strip_padding(plain[1 + len(V2_MARK):])
 
 
+def decode_v1(scrambled, sender_password):
+    """iRODS's fallback when the V2 mark is absent (obfDecodeByKeyV2 -> obfDecodeByKey): the wheel
+    keyed by the sender's password itself, unchained. A groupadmin's USER_ADMIN 'mkuser' sends the
+    new user's password this way (PRC's obfuscate_new_password_with_key). As decodePw does, the
+    padding is cut at its first 16 characters, and a long result without them means the value was
+    not scrambled with this password: None."""
+    plain = unscramble(scrambled, sender_password)
+    cut = plain.find(PADDING[:MIN_PADDING])
+    if cut >= 0:
+        return plain[:cut]
+    return None if len(plain) > MAX_PLAIN_LENGTH else plain
+
+
+MAX_PLAIN_LENGTH = 45  # decodePw: longer and unpadded is "probable failure" (MAX_PASSWORD_LEN - 5)
+
+
 def decode_with_any(scrambled, candidates, signature):
-    """Try each password the sender may have logged in with (its own, its temporary ones)."""
+    """Try each password the sender may have logged in with (its own, its temporary ones) for the
+    V2 mark; without it, decode V1 with the sender's own password (the first), as decodePw does."""
+    candidates = [c for c in candidates if c is not None]
     for candidate in candidates:
-        if candidate is None:
-            continue
         decoded = decode_v2(scrambled, candidate, signature)
         if decoded is not None:
             return decoded
-    return None
+    return decode_v1(scrambled, candidates[0]) if candidates else None

@@ -175,7 +175,8 @@ def child_environment(workdir, port):
     return env
 
 
-def run_module(module, workdir, excluded=(), test_timeout=TEST_TIMEOUT, module_timeout=MODULE_TIMEOUT):
+def run_module(module, workdir, excluded=(), test_timeout=TEST_TIMEOUT, module_timeout=MODULE_TIMEOUT,
+               version="4.3"):
     """Run irods.test.<module>_test against a fresh server; every planned test gets an Outcome."""
     workdir = Path(workdir)
     cwd = workdir / "cwd"
@@ -184,7 +185,8 @@ def run_module(module, workdir, excluded=(), test_timeout=TEST_TIMEOUT, module_t
     skip_file.write_text("".join(f"{test_id}\n" for test_id in excluded))
     started = time.monotonic()
     with open(workdir / "server.log", "w") as server_log, open(workdir / "client.log", "w") as client_log:
-        server = IrodsProcess(zone=ZONE, admin=(ADMIN, PASSWORD), users=(), stderr=server_log).start()
+        server = IrodsProcess(zone=ZONE, admin=(ADMIN, PASSWORD), users=(), stderr=server_log,
+                              version=version).start()
         try:
             argv = [sys.executable, "-m", "tests.irods_server.prc_runner", f"{module}_test", "--out", str(results),
                     "--skip", str(skip_file), "--test-timeout", str(test_timeout)]
@@ -335,6 +337,7 @@ def main(argv=None):
     parser.add_argument("--json", type=Path, help="write every outcome here")
     parser.add_argument("--run-excluded", action="store_true", help="run the excluded tests too (to audit the list)")
     parser.add_argument("-v", "--verbose", action="store_true", help="also list known failures and skips")
+    parser.add_argument("--irods-version", default="4.3", help="the release the server presents itself as (4.3, 5.0)")
     args = parser.parse_args(argv)
     unknown = set(args.modules) - set(MODULES)
     if unknown:
@@ -347,7 +350,7 @@ def main(argv=None):
         workdir = base / module
         shutil.rmtree(workdir, ignore_errors=True)
         excluded = () if args.run_excluded else lists.for_module(module).excluded
-        verdict = judge(run_module(module, workdir, excluded=excluded), lists)
+        verdict = judge(run_module(module, workdir, excluded=excluded, version=args.irods_version), lists)
         print(verdict.report(args.verbose), flush=True)
         verdicts.append(verdict)
     print()

@@ -14,8 +14,10 @@ class IrodsProcess:
     """start() / stop() (SIGTERM) / kill() (SIGKILL); a restart keeps the first start's port."""
 
     def __init__(self, port=0, zone="tempZone", admin=("rods", "rods"), users=(("alice", "apass"),),
-                 tls=None, ready_timeout=15, stderr=None):
+                 tls=None, ready_timeout=15, stderr=None, seed=(), version="4.3"):
         self.port, self.zone, self.admin, self.users = port, zone, admin, dict(users)
+        self.version = version  # the iRODS release it presents itself as (server.RELEASES)
+        self.seed = list(seed)  # (owner, collection, count): benchmarks' bulk objects (see __main__)
         self.stderr = stderr  # where the server's stderr goes (a file object); None: inherited
         self.tls = tls  # (cert, key) paths or None
         self.ready_timeout = ready_timeout
@@ -25,9 +27,11 @@ class IrodsProcess:
 
     def _argv(self):
         argv = [sys.executable, "-m", "tests.irods_server", "--port", str(self.port), "--zone", self.zone,
-                "--admin", ":".join(self.admin)]
+                "--admin", ":".join(self.admin), "--irods-version", self.version]
         for name, password in self.users.items():
             argv += ["--user", f"{name}:{password}"]
+        for owner, collection, count in self.seed:
+            argv += ["--seed", f"{owner}:{collection}:{count}"]
         if self.tls:
             argv += ["--tls-cert", str(self.tls[0]), "--tls-key", str(self.tls[1])]
         return argv

@@ -16,7 +16,10 @@ from .model import now
 from .errors import IrodsError
 from .framing import ConnectionClosed, read_header, read_message, write_message
 
-REL_VERSION = "rods4.3.4"
+# The releases the server can present itself as (IrodsTestServer(version=...), --irods-version):
+# clients such as python-irodsclient choose code paths by it. 4.3 by default, 5.0 the current.
+RELEASES = {"4.3": "rods4.3.4", "5.0": "rods5.0.1"}
+REL_VERSION = RELEASES["4.3"]
 
 
 @dataclass
@@ -104,7 +107,7 @@ class _Handler(socketserver.BaseRequestHandler):
             use_ssl = "CS_NEG_USE_SSL" in answer
         else:
             use_ssl = False
-        version = M.build("Version_PI", [("status", 0), ("relVersion", REL_VERSION), ("apiVersion", "d"),
+        version = M.build("Version_PI", [("status", 0), ("relVersion", server.rel_version), ("apiVersion", "d"),
                                          ("reconnPort", 0), ("reconnAddr", ""), ("cookie", 400)])
         write_message(sock, "RODS_VERSION", M.to_bytes(version))
         if not use_ssl:
@@ -140,7 +143,7 @@ class _Handler(socketserver.BaseRequestHandler):
                 raise IrodsError(E.SYS_API_INPUT_ERR, f"API {msg.int_info}: {type(exc).__name__}: {exc}")
             write_message(sock, "RODS_API_REPLY", body, b"", bs, int_info)
         except IrodsError as exc:
-            write_message(sock, "RODS_API_REPLY", b"", M.rerror(exc.code, exc.message), b"", exc.code)
+            write_message(sock, "RODS_API_REPLY", exc.body, M.rerror(exc.code, exc.message), b"", exc.code)
 
 
 class _TCPServer(socketserver.ThreadingTCPServer):
@@ -152,12 +155,15 @@ class _TCPServer(socketserver.ThreadingTCPServer):
 class IrodsTestServer:
     """A test-only iRODS 4.3 server on 127.0.0.1, serving one in-memory catalog."""
 
-    def __init__(self, zone="tempZone", admin=("rods", "rods"), tls_context=None, require_tls_for_pam=True):
+    def __init__(self, zone="tempZone", admin=("rods", "rods"), tls_context=None, require_tls_for_pam=True,
+                 version="4.3"):
         self.zone = zone
+        self.rel_version = RELEASES[version]
         self.catalog = Catalog(zone, admin)
         self.tls_context = tls_context
         self.require_tls_for_pam = require_tls_for_pam
-        self.temporary_passwords = {}
+        self.temporary_passwords = {}  # PAM's (auth.py)
+        self.one_time_passwords = {}  # user -> {password: expiry} (temp_passwords.py)
         self.api_calls = Counter()  # API number -> requests received, for tests that check a code path
         self._sockets = set()
         self._lock = threading.Lock()

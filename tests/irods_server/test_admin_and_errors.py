@@ -1,7 +1,7 @@
 """User and group administration through PRC (GENERAL_ADMIN), the API counter, and error codes."""
 
 import pytest
-from irods.exception import CAT_INSUFFICIENT_PRIVILEGE_LEVEL, SYS_UNMATCHED_API_NUM, iRODSExceptionMeta
+from irods.exception import SYS_NO_API_PRIV, SYS_UNMATCHED_API_NUM, iRODSExceptionMeta
 from irods.message import iRODSMessage
 
 from . import errors
@@ -18,7 +18,7 @@ def test_admin_creates_users_and_groups(irods_server):
         assert lab.name == "lab"
     with connect(irods_server, "rods", "rods", client_user="carol") as proxied:
         write(proxied, "/tempZone/home/carol/hello.txt", b"hi")  # a home came with the account
-        with pytest.raises(CAT_INSUFFICIENT_PRIVILEGE_LEVEL):
+        with pytest.raises(SYS_NO_API_PRIV):
             proxied.users.create("mallory", "rodsadmin")
 
 

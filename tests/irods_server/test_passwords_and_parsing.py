@@ -8,8 +8,8 @@ import threading
 import irods.password_obfuscation as prc_obf
 import pytest
 from irods.api_number import api_number
-from irods.exception import (CAT_INSUFFICIENT_PRIVILEGE_LEVEL, CAT_INVALID_AUTHENTICATION,
-                             CAT_PASSWORD_ENCODING_ERROR, SYS_PACK_INSTRUCT_FORMAT_ERR)
+from irods.exception import (CAT_INVALID_AUTHENTICATION, CAT_PASSWORD_ENCODING_ERROR, SYS_NO_API_PRIV,
+                             SYS_PACK_INSTRUCT_FORMAT_ERR)
 from irods.message import GeneralAdminRequest, iRODSMessage
 from irods.meta import iRODSMeta
 from irods.models import DataObject
@@ -97,7 +97,7 @@ def test_only_an_admin_sets_passwords(irods_server):
     irods_server.add_user("alice", "apass")
     irods_server.add_user("bob", "bpass")
     with connect(irods_server, "alice", "apass") as alice:
-        with pytest.raises(CAT_INSUFFICIENT_PRIVILEGE_LEVEL):
+        with pytest.raises(SYS_NO_API_PRIV):
             alice.users.modify("bob", "password", "mine")
     assert irods_server.catalog.users["bob"].password == "bpass"
 
@@ -139,7 +139,7 @@ def test_rm_unused_avus(irods_server):
         assert _general_admin(admin, "rm", "unusedAVUs", "", "", "", "") == 0
         assert [(m.name, m.value) for m in admin.data_objects.get(f"{HOME}/rods/kept").metadata.items()] == [("a", "1")]
     with connect(irods_server, "alice", "apass") as alice:
-        with pytest.raises(CAT_INSUFFICIENT_PRIVILEGE_LEVEL):
+        with pytest.raises(SYS_NO_API_PRIV):
             _general_admin(alice, "rm", "unusedAVUs", "", "", "", "")
 
 

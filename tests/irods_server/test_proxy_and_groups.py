@@ -78,9 +78,13 @@ def test_public_group_and_group_queries(users):
         assert alice.users.get("lab").type == "rodsgroup"
     with connect(users, "bob", "bpass") as bob:
         assert read(bob, path) == b"for everyone"
-        names = [r[DataObject.name] for r in bob.query(DataObject.name).filter(
-            Collection.name == "/tempZone/home/alice")]
-        assert names == ["open.txt"]
+        listing = bob.query(DataObject.name).filter(Collection.name == "/tempZone/home/alice")
+        # STRICT access control (iRODS' default): a query naming a collection column needs read
+        # on the collection too.
+        assert [r[DataObject.name] for r in listing] == []
+        with connect(users, "alice", "apass") as alice:
+            alice.acls.set(iRODSAccess("read", "/tempZone/home/alice", "public"))
+        assert [r[DataObject.name] for r in listing] == ["open.txt"]
 
 
 def test_genquery_hides_objects_the_user_cannot_read(users):
@@ -88,6 +92,7 @@ def test_genquery_hides_objects_the_user_cannot_read(users):
         write(alice, "/tempZone/home/alice/private.txt", b"p")
         write(alice, "/tempZone/home/alice/shared.txt", b"s")
         alice.acls.set(iRODSAccess("read", "/tempZone/home/alice/shared.txt", "bob"))
+        alice.acls.set(iRODSAccess("read", "/tempZone/home/alice", "bob"))  # to list it (STRICT)
     with connect(users, "bob", "bpass") as bob:
         listing = bob.collections.get("/tempZone/home/alice").data_objects
         assert [d.name for d in listing] == ["shared.txt"]

@@ -4,6 +4,7 @@ import time
 
 import pytest
 from irods.exception import (
+    CAT_INVALID_AUTHENTICATION,
     CAT_NO_ACCESS_PERMISSION,
     CAT_TICKET_EXPIRED,
     CAT_TICKET_INVALID,
@@ -19,6 +20,7 @@ SHARE = "/tempZone/home/alice/share"
 
 @pytest.fixture
 def alice(irods_server):
+    irods_server.add_user("anonymous", "")  # a stock zone has none: its administrator adds it
     irods_server.add_user("alice", "apass")
     with connect(irods_server, "alice", "apass") as session:
         session.collections.create(f"{SHARE}/deep", recurse=True)
@@ -59,7 +61,16 @@ def test_write_ticket_allows_writing_and_creating(irods_server, alice):
         write(anon, f"{SHARE}/top.txt", b"changed")
         write(anon, f"{SHARE}/deep/new.txt", b"new")
     assert read(alice, f"{SHARE}/top.txt") == b"changed"
-    assert read(alice, f"{SHARE}/deep/new.txt") == b"new"
+    # As in iRODS, what a ticket creates belongs to its creator, anonymous: not even the
+    # ticket's owner may read it (the API has the service account hand it over).
+    assert irods_server.catalog.objs[f"{SHARE}/deep/new.txt"].owner == "anonymous"
+    with pytest.raises(CAT_NO_ACCESS_PERMISSION):
+        read(alice, f"{SHARE}/deep/new.txt")
+
+
+def test_a_stock_zone_has_no_anonymous_user(irods_server):
+    with pytest.raises(CAT_INVALID_AUTHENTICATION):
+        anonymous(irods_server).collections.get("/tempZone")
 
 
 def test_expired_ticket(irods_server, alice):

@@ -64,6 +64,9 @@ def admin(cat, session, op, args):
                 ticket.uses_limit = int(value or 0)
             elif what.startswith("expir"):
                 ticket.expiry = parse_expiry(value)
+            elif what in ("add", "remove") and value in ticket.allowed:
+                names = ticket.allowed[value]
+                names.add(args[3]) if what == "add" else names.discard(args[3])
             else:
                 raise IrodsError(E.SYS_NOT_SUPPORTED, f"ticket mod {what}")
             ticket.mtime = now()
