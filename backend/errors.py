@@ -134,6 +134,13 @@ class InsufficientStorage(RapydoError):
     kind = "insufficient_storage"
 
 
+class StorageFailed(RapydoError):
+    """The storage server is up but failed on its own disk or resource (a file it could not
+    open, read or write): the data may be damaged there, which an operator must look at."""
+
+    kind = "storage_failed"
+
+
 class ServiceUnavailable(RapydoError):
     """A service the request needs is down."""
 

@@ -2,7 +2,9 @@
 
     .venv/bin/python bench/irods_transfers.py [--size-mib 1024] [--repeats 3]
 
-One tests/irods_server process serves both sides (same server, same run): the
+One tests/irods_server process serves both sides (same server, same run), or the real
+iRODS that IRODS_TEST_SERVER=irods://<rodsadmin>:<password>@<host>:1247/<zone> names (user
+bench is created there for the run and removed after, tests/irods_server/target.py): the
 baseline is a direct PRC `data_objects.put` / `get` of the same file (PRC's
 parallel path, 3 threads above 32 MiB), the API side is an HTTP PUT / GET
 through uWSGI with STORAGE_BACKEND=irods (streamed, parallel above 32 MiB,
@@ -25,14 +27,16 @@ from irods.session import iRODSSession
 from common import OUT, PASSWORD, PeakMemory, api_server, timed
 from transfers import make_file, sendfile_put, socket_get
 
-from tests.irods_server.process import IrodsProcess  # noqa: E402 (path set by common)
+from tests.irods_server import target  # noqa: E402 (path set by common)
+from tests.irods_server.process import IrodsProcess  # noqa: E402
 
 MiB = 1024 * 1024
 
 
 def measure(live, server, source, size_mib: int, repeats: int) -> dict:
-    path = f"/tempZone/home/bench/file-{size_mib}.bin"
-    direct_path = f"/tempZone/home/bench/direct-{size_mib}.bin"
+    home = f"/{server.zone}/home/bench"
+    path = f"{home}/file-{size_mib}.bin"
+    direct_path = f"{home}/direct-{size_mib}.bin"
     url = f"{live.url}/api/data{path}"
     downloaded = OUT / "downloaded.bin"
     rows = []
@@ -42,13 +46,12 @@ def measure(live, server, source, size_mib: int, repeats: int) -> dict:
     warm = OUT / "warm-up.bin"
     for _ in range(6):
         warm.write_bytes(b"w" * 40 * MiB)
-        sendfile_put(f"{live.url}/api/data/tempZone/home/bench/warm-{size_mib}?force=true",
+        sendfile_put(f"{live.url}/api/data{home}/warm-{size_mib}?force=true",
                      live.bench_token, warm)
-        socket_get(f"{live.url}/api/data/tempZone/home/bench/warm-{size_mib}",
-                   live.bench_token, warm)
+        socket_get(f"{live.url}/api/data{home}/warm-{size_mib}", live.bench_token, warm)
     warm.unlink()
-    with iRODSSession(host="127.0.0.1", port=server.port, user="bench", password=PASSWORD,
-                      zone="tempZone") as prc:
+    with iRODSSession(host=server.host, port=server.port, user="bench", password=PASSWORD,
+                      zone=server.zone) as prc:
         for round_ in range(repeats):
             # Both sides create a new object each time (the usual upload).
             for stale in (direct_path, path):
@@ -116,10 +119,17 @@ def main() -> None:
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     results = {}
-    server = IrodsProcess(users={"bench": PASSWORD}).start()
+    if target.url():  # a real iRODS (IRODS_TEST_SERVER): its user bench comes and goes with the run
+        server = target.RealIrods(target.url()).start()
+        server.add_user("bench", PASSWORD)
+    else:
+        server = IrodsProcess(users={"bench": PASSWORD}).start()
+        server.host, server.zone, server.admin_name, server.admin_password = (
+            "127.0.0.1", "tempZone", "rods", "rods")
     try:
-        env = dict(STORAGE_BACKEND="irods", IRODS_HOST="127.0.0.1", IRODS_PORT=str(server.port),
-                   IRODS_USER="rods", IRODS_PASSWORD="rods",
+        env = dict(STORAGE_BACKEND="irods", IRODS_HOST=server.host, IRODS_PORT=str(server.port),
+                   IRODS_ZONE=server.zone, IRODS_USER=server.admin_name,
+                   IRODS_PASSWORD=server.admin_password,
                    **dict(item.split("=", 1) for item in args.env))
         with api_server(**env) as live:
             for size in sorted({100, args.size_mib}):

@@ -23,6 +23,7 @@ STATUS = {
     errors.PayloadTooLarge: 413,
     errors.RangeNotSatisfiable: 416,
     errors.Unprocessable: 422,
+    errors.StorageFailed: 502,
     errors.ServiceUnavailable: 503,
     errors.InsufficientStorage: 507,
 }

@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from tests.api.deployments import ZONE, Deployment, add_irods_users, irods_settings
-from tests.irods_server import IrodsTestServer
+from tests.irods_server import IrodsTestServer, target as irods_target
 from tests.live import LiveApi, running_api
 
 BACKENDS = ("local", "irods")
@@ -95,7 +95,7 @@ def api(request, tmp_path_factory):
         with running_api(data_dir) as live:
             yield _with_users(Api(live))
         return
-    server = IrodsTestServer(zone=ZONE).start()
+    server = irods_target.start(ZONE)  # or the real iRODS of IRODS_TEST_SERVER
     try:
         add_irods_users(server, "alice", "bob")
         with running_api(data_dir, **irods_settings(server)) as live:

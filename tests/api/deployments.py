@@ -50,7 +50,8 @@ class Deployment:
 def irods_settings(server: IrodsTestServer, **extra) -> dict:
     """The API's settings for the irods backend on `server` (proxy mode, as rods)."""
     return {"STORAGE_BACKEND": "irods", "IRODS_HOST": server.host, "IRODS_PORT": server.port,
-            "IRODS_ZONE": server.zone, "IRODS_USER": "rods", "IRODS_PASSWORD": "rods",
+            "IRODS_ZONE": server.zone, "IRODS_USER": getattr(server, "admin_name", "rods"),
+            "IRODS_PASSWORD": getattr(server, "admin_password", "rods"),
             "IRODS_TIMEOUT": 5, **extra}
 
 

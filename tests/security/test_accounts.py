@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from tests.api.deployments import TIMEOUT, ZONE, Deployment, add_irods_users, irods_settings
-from tests.irods_server import IrodsTestServer
+from tests.irods_server import target as irods_target
 from tests.live import running_api, wait_for
 from tests.workflows.deployment import example, jobs_deployment, kill_worker, sleepers, sleeping_workflow
 
@@ -60,7 +60,7 @@ def api(request, tmp_path_factory):
         with running_api(data_dir) as live:
             yield Accounts(live)
         return
-    server = IrodsTestServer(zone=ZONE).start()
+    server = irods_target.start(ZONE)  # or the real iRODS of IRODS_TEST_SERVER
     try:
         add_irods_users(server)
         with running_api(data_dir, **irods_settings(server)) as live:

@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from tests.api.deployments import TIMEOUT, ZONE, Deployment, add_irods_users, irods_settings
-from tests.irods_server import IrodsTestServer
+from tests.irods_server import target as irods_target
 from tests.live import running_api
 from tests.security.unsent import put_announced
 
@@ -63,7 +63,7 @@ def api(request, tmp_path_factory):
         with running_api(data_dir, QUOTA_DEFAULT=DEFAULT) as live:
             yield Quotas(live)
         return
-    server = IrodsTestServer(zone=ZONE).start()
+    server = irods_target.start(ZONE)  # or the real iRODS of IRODS_TEST_SERVER
     try:
         add_irods_users(server)
         with running_api(data_dir, QUOTA_DEFAULT=DEFAULT, **irods_settings(server)) as live:

@@ -34,9 +34,9 @@ def _irods(tmp_path: Path) -> StorageBackend:
     """An IrodsBackend (proxy mode, as rods) on a fresh tests/irods_server of its own."""
     from backend.settings import Settings
     from backend.storage.irods import IrodsBackend
-    from tests.irods_server.server import IrodsTestServer
+    from tests.irods_server import target
 
-    server = IrodsTestServer(zone=ZONE).start()
+    server = target.start(ZONE)  # or the real iRODS IRODS_TEST_SERVER names
 
     class ServedIrodsBackend(IrodsBackend):
         def close(self):
@@ -44,8 +44,9 @@ def _irods(tmp_path: Path) -> StorageBackend:
             server.stop()
 
     settings = Settings(data_dir=tmp_path, storage_backend="irods", irods_host=server.host,
-                        irods_port=server.port, irods_zone=ZONE, irods_user="rods",
-                        irods_password="rods", irods_timeout=5)
+                        irods_port=server.port, irods_zone=ZONE,
+                        irods_user=getattr(server, "admin_name", "rods"),
+                        irods_password=getattr(server, "admin_password", "rods"), irods_timeout=5)
     backend = ServedIrodsBackend(settings)
     backend.server = server
     return backend

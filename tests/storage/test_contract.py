@@ -231,7 +231,7 @@ def test_listing_hides_children_the_user_cannot_read(alice, bob):
     assert [i.name for i in second.items] == ["e"] and not second.has_more
     assert [i.name for i in alice.list(f"{ALICE}/shared").items] == list("abcde")
     # Homes of others are hidden in /zone/home too.
-    assert [i.name for i in bob.list(HOME).items] == ["bob"]
+    assert [i.name for i in bob.list(HOME).items] == ["bob", "public"]  # public: as in iRODS
 
 
 def test_listing_a_data_object_is_a_conflict(alice):
@@ -744,6 +744,10 @@ def test_recursive_remove_needs_own_on_everything(alice, bob):
         bob.remove(f"{ALICE}/mixed", recursive=True)
     assert alice.get_file_content(f"{ALICE}/mixed/alices") == b"a"
     alice.acls.set(f"{ALICE}/mixed/alices", "bob", AccessLevel.own)
+    with pytest.raises(PermissionDenied):  # a collection goes only from a parent one may write
+        bob.remove(f"{ALICE}/mixed", recursive=True)
+    assert alice.get_file_content(f"{ALICE}/mixed/alices") == b"a"
+    alice.acls.set(ALICE, "bob", AccessLevel.write)
     bob.remove(f"{ALICE}/mixed", recursive=True)
     assert not alice.exists(f"{ALICE}/mixed")
 

@@ -88,7 +88,7 @@ def test_workers_starting_at_once_on_a_fresh_directory(tmp_path):
     assert sorted(queue.get(timeout=10) for _ in workers) == ["ok"] * 6
     with sqlite3.connect(tmp_path / "catalog.sqlite") as conn:
         paths = [row[0] for row in conn.execute("SELECT path FROM nodes ORDER BY path")]
-        assert paths == [f"/{ZONE}", f"/{ZONE}/home", ALICE]
+        assert paths == [f"/{ZONE}", f"/{ZONE}/home", ALICE, f"/{ZONE}/home/public"]
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

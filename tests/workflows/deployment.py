@@ -17,7 +17,7 @@ from typing import Iterator
 import psutil
 
 from tests.api.deployments import PASSWORD, ZONE, add_irods_users, irods_settings
-from tests.irods_server import IrodsTestServer
+from tests.irods_server import IrodsTestServer, target as irods_target
 from tests.live import ROOT, LiveApi, rabbitmq_url, running_api, wait_for
 
 WORKFLOWS = ROOT / "projects" / "default" / "workflows"
@@ -147,7 +147,7 @@ def jobs_deployment(data_dir: Path, backend: str = "local", *, broker: str = "ra
         with running_api(data_dir, worker=True, **settings) as live:
             yield JobsClient(live)
         return
-    server = IrodsTestServer(zone=ZONE).start()
+    server = irods_target.start(ZONE)  # or the real iRODS of IRODS_TEST_SERVER
     try:
         add_irods_users(server, "alice", "bob")
         with running_api(data_dir, worker=True, **irods_settings(server), **settings) as live:

@@ -6,10 +6,16 @@ itself stays, as iRODS' own administrators manage it, and so do its data and hom
 from __future__ import annotations
 
 from irods.access import iRODSAccess
-from irods.models import Collection, CollectionAccess, DataAccess, DataObject, TicketQuery, User
+from irods.exception import (CAT_INSUFFICIENT_PRIVILEGE_LEVEL,
+                             CATALOG_ALREADY_HAS_ITEM_BY_THAT_NAME, SYS_NO_API_PRIV)
+from irods.models import (Collection, CollectionAccess, DataAccess, DataObject, Group,
+                          TicketQuery, User)
 from irods.ticket import Ticket as PrcTicket
 
 from backend.storage import paths
+from backend.storage.accounts import ANONYMOUS
+
+PUBLIC = "public"  # the group of every user in iRODS
 
 
 def end_account(session, zone: str, user: str) -> None:
@@ -22,6 +28,26 @@ def end_account(session, zone: str, user: str) -> None:
     for path in sorted(_granted_paths(session, user, ids[0])):
         # admin mode: a rodsadmin may change ACLs on anything, as `ichmod -M` does.
         session.acls.set(iRODSAccess("null", path, user, zone), admin=True)
+
+
+def provide_anonymous(session, zone: str) -> bool:
+    """True once `anonymous` exists in `zone` and is in `public`; it is created or added
+    when missing, which needs `session` to be a rodsadmin's (False when it is not)."""
+    ids = session.query(User.id).filter(User.name == ANONYMOUS, User.zone == zone).all()
+    groups = {row[Group.name] for row in session.query(Group.name).filter(
+        User.name == ANONYMOUS, User.zone == zone).all()} if ids else set()
+    if ids and PUBLIC in groups:
+        return True
+    try:
+        if not ids:
+            session.users.create(ANONYMOUS, "rodsuser")
+        if PUBLIC not in groups:
+            session.groups.addmember(PUBLIC, ANONYMOUS, zone)
+    except (CAT_INSUFFICIENT_PRIVILEGE_LEVEL, SYS_NO_API_PRIV):
+        return False
+    except CATALOG_ALREADY_HAS_ITEM_BY_THAT_NAME:
+        pass  # another process made it meanwhile (or iRODS added it to public itself)
+    return True
 
 
 def _granted_paths(session, user: str, user_id) -> set[str]:

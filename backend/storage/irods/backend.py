@@ -43,6 +43,7 @@ class IrodsBackend(StorageBackend):
         # Temporary upload objects an outage kept us from removing, one file each, so
         # that any worker (or a later process) removes them once iRODS answers again.
         self._orphans = Path(settings.data_dir) / "irods-orphans"
+        self._anonymous_ready = False
 
     # --- sessions ------------------------------------------------------------------
 
@@ -117,6 +118,7 @@ class IrodsBackend(StorageBackend):
         if not isinstance(ticket, str) or not ticket:
             raise PermissionDenied("unknown ticket")
         granted = self._checked_ticket(ticket)
+        self._require_anonymous()
         key = ("ticket", ticket)
         factory = lambda: connect.open_session(  # noqa: E731
             self.settings, Credentials(ANONYMOUS), ticket=ticket)
@@ -125,8 +127,33 @@ class IrodsBackend(StorageBackend):
     def anonymous_session(self) -> Storage:
         # iRODS' own anonymous account, logged in as itself (no password), in proxy and in
         # user mode alike: iRODS applies public's ACLs to it.
+        self._require_anonymous()
         factory = lambda: connect.open_session(self.settings, Credentials(ANONYMOUS))  # noqa: E731
         return IrodsStorage(self, ("anonymous",), factory, ANONYMOUS)
+
+    def _require_anonymous(self) -> None:
+        """Make sure iRODS has the `anonymous` account, in the group `public`.
+
+        Ticket bearers and readers of published data act as `anonymous`, as iRODS intends; a
+        stock zone has no such user, and iRODS does not always put it in `public`. With a
+        rodsadmin service account we create it (rodsuser, no password: iRODS lets it in with
+        none) and add it to `public`; else ServiceUnavailable says what an administrator
+        must run. Checked once per process once it holds.
+        """
+        if self._anonymous_ready:
+            return
+        try:
+            catalog = self.catalog_session()
+            if catalog is None or not accounts.provide_anonymous(catalog, self.zone):
+                raise ServiceUnavailable(
+                    "iRODS has no usable 'anonymous' account, which tickets and published data "
+                    "need: an iRODS administrator runs `iadmin mkuser anonymous rodsuser` and "
+                    "`iadmin atg public anonymous`")
+        except RapydoError:
+            raise
+        except Exception as exc:
+            raise self._lost(("service",), exc) from exc
+        self._anonymous_ready = True
 
     def _checked_ticket(self, string: str):
         """The ticket, read by the service account; PermissionDenied when it cannot be used."""

@@ -7,15 +7,17 @@ and tell the pool to drop the session (its connections may be dead).
 
 from __future__ import annotations
 
+import errno
 import functools
+import os
 import socket
 import ssl
 
 from irods import exception as ex
 
-from backend.errors import (AlreadyExists, ChecksumMismatch, Conflict, NotFound,
-                            PermissionDenied, QuotaExceeded, RapydoError, ServiceUnavailable,
-                            Unauthorized, Unprocessable)
+from backend.errors import (AlreadyExists, ChecksumMismatch, Conflict, InsufficientStorage,
+                            InvalidPath, NotFound, PermissionDenied, QuotaExceeded, RapydoError,
+                            ServiceUnavailable, StorageFailed, Unauthorized, Unprocessable)
 
 
 class ConnectionLost(ServiceUnavailable):
@@ -65,6 +67,9 @@ _TRANSLATIONS: list[tuple[type, type, str]] = [
     (ex.CAT_COLLECTION_NOT_EMPTY, Conflict, "the collection is not empty"),
     (ex.USER_CHKSUM_MISMATCH, ChecksumMismatch, "the stored bytes do not match their checksum"),
     (ex.CAT_INVALID_ARGUMENT, Unprocessable, "iRODS refused the argument"),
+    (ex.CAT_RECURSIVE_MOVE, Conflict, "a collection cannot be moved into itself"),
+    (ex.USER_INPUT_PATH_ERR, InvalidPath, "iRODS refused the path"),
+    (ex.SYS_INVALID_FILE_PATH, InvalidPath, "iRODS refused the path"),
     # iRODS' own quotas (iadmin suq/sgq), when the zone enforces them as well as the API.
     (ex.SYS_RESC_QUOTA_EXCEEDED, QuotaExceeded, "the iRODS quota of the owner is exceeded"),
 ]
@@ -85,6 +90,8 @@ def translate(exc: BaseException, where: str = "") -> RapydoError | None:
     for cls, typed, message in _TRANSLATIONS:
         if isinstance(exc, cls):
             return typed(message + suffix)
+    if isinstance(exc, ex.FileDriverException):
+        return _storage_failure(exc, suffix)
     if isinstance(exc, NETWORK_ERRORS) or (isinstance(exc, OSError) and exc.errno is not None):
         if _timed_out(exc):
             return ConnectionLost("the iRODS server did not answer in time", timed_out=True)
@@ -93,6 +100,22 @@ def translate(exc: BaseException, where: str = "") -> RapydoError | None:
         # A server error we have no better name for: say which, without internals.
         return ServiceUnavailable(f"iRODS error {type(exc).__name__}{suffix}")
     return None
+
+
+# errno values iRODS appends to a UNIX_FILE_* code (-511028: create failed, ENOSPC).
+_FULL_DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+
+
+def _storage_failure(exc, suffix: str) -> RapydoError:
+    """UNIX_FILE_*_ERR and kin: iRODS answered, but its resource's disk failed. Not an outage
+    (503 would say "try later" while /api/status says ok): a full disk is 507, anything
+    else 502 naming the error, for the operator to look at the vault."""
+    code = getattr(exc, "code", None) or 0
+    if -code % 1000 in _FULL_DISK_ERRNOS:
+        return InsufficientStorage("the iRODS storage resource is full" + suffix)
+    reason = os.strerror(-code % 1000) if code and -code % 1000 else "no detail"
+    return StorageFailed(f"iRODS failed on its storage resource ({type(exc).__name__}: "
+                         f"{reason}){suffix}")
 
 
 def raise_typed(owner, exc: Exception, where: str = ""):

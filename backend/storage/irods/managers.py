@@ -32,6 +32,11 @@ class _Manager:
     def _irods(self):
         return self._storage.irods
 
+    @property
+    def _catalog(self):
+        """Who reads for this session once access is checked (IrodsStorage._catalog)."""
+        return self._storage._catalog
+
     def _connection_lost(self) -> None:
         self._storage._connection_lost()
 
@@ -48,7 +53,7 @@ class IrodsMetadataManager(_Manager, MetadataManager):
     def get(self, path: str) -> list[AVU]:
         path, info = self._require(path, READ, "read the metadata of")
         return [AVU(m.name, m.value, m.units or "")
-                for m in self._irods.metadata.get(self._model(info), path)]
+                for m in self._catalog.metadata.get(self._model(info), path)]
 
     def _changeable(self, path: str, avu: AVU):
         self._storage._require_user("change metadata")
@@ -81,7 +86,8 @@ class IrodsMetadataManager(_Manager, MetadataManager):
 
 class IrodsAclManager(_Manager, AclManager):
     def _target(self, info):
-        getter = self._irods.collections if info.type == COLLECTION else self._irods.data_objects
+        catalog = self._catalog
+        getter = catalog.collections if info.type == COLLECTION else catalog.data_objects
         return getter.get(info.path)
 
     @retried
@@ -89,7 +95,7 @@ class IrodsAclManager(_Manager, AclManager):
         self._storage._require_user("read permissions")
         _, info = self._require(path, READ, "read the permissions of")
         return [Acl(access.user_name, AccessLevel.parse(access.access_name.replace(" ", "_")))
-                for access in self._irods.acls.get(self._target(info))]
+                for access in self._catalog.acls.get(self._target(info))]
 
     @translated
     def set(self, path: str, user: str, level: AccessLevel, *, recursive: bool = False) -> None:
@@ -99,11 +105,26 @@ class IrodsAclManager(_Manager, AclManager):
         path, info = self._require(path, OWN, "change the permissions of")
         if recursive and info.type == COLLECTION:
             self._storage._require_subtree(path, OWN, "change the permissions of")
+        # iRODS keeps the accounts here. Asked first, because what iRODS answers for an
+        # unknown name differs between releases and names the object, not the user.
+        if not self._storage._account_exists(grantee):
+            raise NotFound(f"no such user or group {grantee!r}")
         access = iRODSAccess(LEVEL_NAMES[level.name], path, grantee, self._storage.zone)
         try:
             self._irods.acls.set(access, recursive=recursive and info.type == COLLECTION)
-        except CAT_INVALID_USER:  # iRODS keeps the accounts here: it knows no such name
+        except CAT_INVALID_USER:  # removed meanwhile
             raise NotFound(f"no such user or group {grantee!r}") from None
+
+    # For the storage session's own bookkeeping (uploads), done by the service account in
+    # admin mode, on objects no user may change yet: no checks of the caller here.
+
+    def _entries(self, catalog, path: str) -> dict[str, str]:
+        """user or group name -> access level, as iRODS reports the ACL of the object."""
+        return {access.user_name: access.access_name.replace(" ", "_")
+                for access in catalog.acls.get(catalog.data_objects.get(path))}
+
+    def _grant(self, catalog, path: str, user: str, level: str) -> None:
+        catalog.acls.set(iRODSAccess(level, path, user, self._storage.zone), admin=True)
 
     @retried
     def get_inheritance(self, path: str) -> bool:
@@ -111,7 +132,7 @@ class IrodsAclManager(_Manager, AclManager):
         path, info = self._require(path, READ, "read the permissions of")
         if info.type != COLLECTION:
             return False
-        return bool(self._irods.collections.get(path).inheritance)
+        return bool(self._catalog.collections.get(path).inheritance)
 
     @translated
     def set_inheritance(self, path: str, inherit: bool, *, recursive: bool = False) -> None:

@@ -109,6 +109,11 @@ def owned_bytes(session, user: str, zone: str) -> int:
     return int(Decimal(str(total))) if total not in (None, "") else 0
 
 
+def account_exists(session, name: str, zone: str) -> bool:
+    rows = session.query(User.id).filter(User.name == name, User.zone == zone).limit(1).all()
+    return len(rows) > 0
+
+
 def reader_ids(session, user: str) -> set[str]:
     """The ids an ACL entry may name to let `user` in: their own and their groups'."""
     ids = {row[User.id] for row in session.query(User.id).filter(User.name == user).all()}

@@ -15,6 +15,7 @@ copied over the old object when forced (which keeps its ACLs and AVUs, as
 
 from __future__ import annotations
 
+import time
 import uuid
 import weakref
 from typing import BinaryIO, Iterable, Iterator
@@ -27,12 +28,14 @@ from backend.storage import checksums, paths
 from backend.storage.base import (COLLECTION, DATAOBJECT, DEFAULT_CHUNK_SIZE, AccessLevel,
                                   Info, Page, Storage, Ticket, check_offset,
                                   non_negative, read_arguments)
+from backend.storage.accounts import ANONYMOUS
 from backend.storage.irods import connect, queries, transfer
 from backend.storage.irods.errors import (ConnectionLost, raise_typed, retried, translate,
                                           translated)
 
 READ, WRITE, OWN = AccessLevel.read, AccessLevel.write, AccessLevel.own
 UPLOAD_PREFIX = ".rapydo-upload."
+READER_IDS_TTL = 30.0  # seconds a session trusts the user's group memberships it looked up
 
 
 class IrodsStorage(Storage):
@@ -75,12 +78,31 @@ class IrodsStorage(Storage):
 
     @property
     def _reader_ids(self) -> set[str] | None:
-        """Ids whose ACL entries count for this session; None: let iRODS decide (tickets)."""
+        """Ids whose ACL entries count for this session; None: let iRODS decide (tickets).
+
+        Kept READER_IDS_TTL seconds: a user added to a group (or `anonymous` to `public`)
+        gets its rights within that time, not at the pooled session's end."""
         if self.ticket is not None:
             return None
-        if "reader_ids" not in self._entry.cache:
-            self._entry.cache["reader_ids"] = queries.reader_ids(self.irods, self.user)
-        return self._entry.cache["reader_ids"]
+        cached = self._entry.cache.get("reader_ids")
+        if cached is None or time.monotonic() - cached[0] > READER_IDS_TTL:
+            cached = (time.monotonic(), queries.reader_ids(self._catalog, self.user))
+            self._entry.cache["reader_ids"] = cached
+        return cached[1]
+
+    @property
+    def _catalog(self):
+        """The session that reads the catalog for this one: the service account's when there is
+        one, since every query here carries this user's ACL condition itself. The user's own
+        session would add iRODS' filter on the parent collection's ACL: a user could not reach
+        an object shared with them in a collection they may not read, nor stat the zone or
+        /zone/home, which iRODS lets nobody but administrators query. A ticket session queries
+        as itself: iRODS confines it to what the ticket grants."""
+        if self.ticket is None:
+            catalog = self._backend.catalog_session()
+            if catalog is not None:
+                return catalog
+        return self.irods
 
     def _require(self, path: str, level: AccessLevel, action: str) -> Info:
         """The Info of `path` if this session holds `level` on it; else PermissionDenied or NotFound."""
@@ -89,13 +111,17 @@ class IrodsStorage(Storage):
         # The zone and home roots are readable by everyone, as in any iRODS zone
         # (their ACLs vary between installations: some grant public read, some do not).
         everyone = level == READ and path in self._protected and self.ticket is None
-        info = queries.find(self.irods, path, None if everyone else self._reader_ids,
+        info = queries.find(self._catalog, path, None if everyone else self._reader_ids,
                             READ if self.ticket is not None else level)
         if info is not None:
             return info
         if self.ticket is None and self._existing(path) is not None:
             raise PermissionDenied(f"{self.user} may not {action} {path}")
         raise NotFound(f"{path} does not exist")
+
+    def _account_exists(self, name: str) -> bool:
+        """Whether iRODS knows a user or group of that name in this zone."""
+        return queries.account_exists(self._catalog, name, self.zone)
 
     def _require_user(self, action: str) -> str:
         if self.user is None:
@@ -142,9 +168,15 @@ class IrodsStorage(Storage):
         if info.type != COLLECTION:
             raise Conflict(f"{path} is a data object, not a collection: stat it instead")
         # One row more than asked tells whether another page exists, without a count.
-        rows = [row for row in queries.children(self.irods, path, self._reader_ids, after=after,
+        rows = [row for row in queries.children(self._catalog, path, self._reader_ids, after=after,
                                                 count=offset + limit + 1)
                 if not row.name.startswith(UPLOAD_PREFIX)]
+        home = self._protected[1]
+        if path == self._protected[0] and self._reader_ids is not None and (
+                after is None or after < paths.name(home)) and home not in {r.path for r in rows}:
+            # /zone/home is readable by everyone here, whatever its ACL says in this zone.
+            rows = sorted(rows + [self._require(home, READ, "list")], key=lambda r: r.name)
+            rows = rows[:offset + limit + 1]
         return Page(items=rows[offset:offset + limit], offset=offset, limit=limit,
                     has_more=len(rows) > offset + limit)
 
@@ -248,6 +280,7 @@ class IrodsStorage(Storage):
                 min_size=self._settings.irods_parallel_min_size, options=self._write_options())
             if size is not None and received != size:
                 raise IncompleteTransfer(f"received {received} of the {size} bytes announced")
+            settle = self._adopt(temp) if temp != path or old is None else None
             # iRODS computes and registers the checksum from the bytes it stored, so
             # comparing with the client's covers the whole way (HTTP, us, iRODS), and
             # we spend no CPU hashing them a second time.
@@ -257,11 +290,19 @@ class IrodsStorage(Storage):
                                        f"{checksums.format_sha256(expected)}")
             if temp == path:
                 pass
-            elif old is not None:
-                keeper.data_objects.copy(temp, path, **{kw.FORCE_FLAG_KW: ""})
+            elif old is not None or self.ticket is not None:
+                # Over an existing object (keeping its ACLs and AVUs, as `iput -f`), or
+                # made through a ticket: the copy is the keeper's, as if they uploaded it
+                # (iRODS would keep `anonymous` as the creator of a renamed object).
+                # iRODS registers no checksum on a copy unless asked: without it the object
+                # would be served with none (and `ichksum -K` on it fails).
+                keeper.data_objects.copy(temp, path, **{kw.FORCE_FLAG_KW: "",
+                                                        kw.REG_CHKSUM_KW: ""})
                 self._discard(keeper, temp)
             else:
                 keeper.data_objects.move(temp, path)
+            if settle is not None:
+                settle(path)
         except BaseException:
             if temp != path:
                 self._discard(keeper, temp)
@@ -283,9 +324,55 @@ class IrodsStorage(Storage):
             return self._backend.session(self.ticket.owner).irods
         return None
 
+    def _adopt(self, temp: str):
+        """Make the uploader own the new temporary object, when iRODS did not; return the
+        function that gives the stored object its final ACL, or None when nothing was changed.
+
+        iRODS registers a new object with its creator as owner, unless the collection has
+        inheritance on: then it gets the collection's ACL and nothing else, so a user who may
+        write there (and not own) cannot rename the object into place, nor remove it. Through
+        a write ticket the creator is `anonymous`, whom nobody may follow. In both cases the
+        service account (a rodsadmin, `ichmod -M`) lends `own` to the uploader or to the
+        ticket's owner (who keeps what is put in what they shared), then:
+        - uploaded by a user: the object ends with the ACL iRODS gave it, as after `iput`;
+        - through a ticket: the keeper copies it into place, so the copy is theirs; written
+          in place (no keeper), `anonymous` loses its entry and the ticket's owner owns it.
+        """
+        adopter = self.ticket.owner if self.ticket is not None else self.user
+        catalog = self._backend.catalog_session()
+        if adopter is None or (self.ticket is None and catalog is not None and queries.find(
+                catalog, temp, queries.reader_ids(catalog, adopter), OWN) is not None):
+            return None
+        if catalog is None:
+            if self.ticket is None:
+                return None  # let iRODS refuse what it refuses: no one can do better
+            raise PermissionDenied("uploads through a ticket need the service account "
+                                   "(IRODS_PASSWORD) to give the ticket's owner what is uploaded")
+        given = self.acls._entries(catalog, temp)
+        self.acls._grant(catalog, temp, adopter, "own")
+
+        def settle(path: str) -> None:
+            if self.ticket is not None:
+                if path == temp:
+                    self.acls._grant(catalog, path, ANONYMOUS, "null")
+            else:
+                self.acls._grant(catalog, path, adopter, given.get(adopter, "null"))
+
+        return settle
+
     def _discard(self, keeper, temp: str) -> None:
         try:
-            keeper.data_objects.unlink(temp, force=True)
+            try:
+                keeper.data_objects.unlink(temp, force=True)
+            except Exception as exc:
+                catalog = self._backend.catalog_session()
+                if not isinstance(translate(exc), PermissionDenied) or catalog is None:
+                    raise
+                # Not theirs to remove (inherited ACL, or made through a ticket): the
+                # service account lends them `own` on it first.
+                self.acls._grant(catalog, temp, self.ticket.owner if self.ticket else self.user,
+                                 "own")
+                keeper.data_objects.unlink(temp, force=True)
         except Exception as exc:
             if isinstance(translate(exc), ConnectionLost):
                 # iRODS is away: try again when it is back, as the one who made it.
@@ -333,7 +420,7 @@ class IrodsStorage(Storage):
             self._collection(paths.parent(dst), WRITE, "copy into")
         if source.type == DATAOBJECT:
             options = {kw.FORCE_FLAG_KW: ""} if target is not None else {}
-            self.irods.data_objects.copy(src, dst, **options)
+            self._copy_object(src, dst, **options)
             if target is not None:
                 for avu in self.metadata.get(dst):
                     self.metadata.remove(dst, avu)
@@ -349,22 +436,27 @@ class IrodsStorage(Storage):
         self._copy_metadata(src, dst)
         after = None
         while True:
-            batch = queries.children(self.irods, src, self._reader_ids, after=after, count=500)
+            batch = queries.children(self._catalog, src, self._reader_ids, after=after, count=500)
             for child in batch:
                 target = paths.join(dst, child.name)
                 if child.type == COLLECTION:
                     self._copy_collection(child.path, target)
                 else:
-                    self.irods.data_objects.copy(child.path, target)
+                    self._copy_object(child.path, target)
                     self._copy_metadata(child.path, target)
             if len(batch) < 500:
                 return
             after = batch[-1].name
 
+    def _copy_object(self, src: str, dst: str, **options) -> None:
+        # iRODS registers no checksum on a copy unless asked (icp -k): without it the copy
+        # would be served with none, and its provenance record would lack one.
+        self.irods.data_objects.copy(src, dst, **options, **{kw.REG_CHKSUM_KW: ""})
+
     def _require_subtree(self, path: str, level: AccessLevel, action: str) -> None:
         """All or nothing: one node below `path` without `level` refuses the whole action."""
         everything = queries.subtree(self._backend.catalog_session() or self.irods, path)
-        allowed = queries.subtree(self.irods, path, self._reader_ids, level)
+        allowed = queries.subtree(self._catalog, path, self._reader_ids, level)
         if everything - allowed:
             raise PermissionDenied(f"{self.user} may not {action} all of {path}")
 
@@ -398,11 +490,17 @@ class IrodsStorage(Storage):
         path = self._path(path)
         self._refuse_protected(path, "removed")
         node = self._require(path, OWN, "remove")
-        final = not self._settings.irods_use_trash
+        # Inside the trash a removal is final, as `irm` there and `irmtrash` intend: without
+        # forceFlag iRODS would move it to a trash of the trash (or refuse with
+        # CAT_RECURSIVE_MOVE for a collection of one's own trash).
+        final = not self._settings.irods_use_trash or paths.is_within(path, f"/{self.zone}/trash")
         if node.type == DATAOBJECT:
             self.irods.data_objects.unlink(path, force=final)
             return
-        if queries.children(self.irods, path, None, after=None, count=1):
+        # iRODS unregisters a collection after its children, and only if the remover may
+        # write its parent: refused then, the children would be gone already.
+        self._require(paths.parent(path), WRITE, f"remove {path} from")
+        if queries.children(self._catalog, path, None, after=None, count=1):
             if not recursive:
                 raise Conflict(f"{path} is not empty")
             self._require_subtree(path, OWN, "remove")
@@ -418,6 +516,11 @@ class IrodsStorage(Storage):
     def checksum(self, path: str, *, verify: bool = False) -> str:
         path = self._path(path)
         info = self._dataobject(path, READ, "checksum")
+        if info.checksum is None:
+            # None registered (copied or written by a client that did not ask): computing
+            # it reads the bytes, which is all `ichksum -K` could do (PRC fails verifying
+            # an object without one).
+            return self.irods.data_objects.chksum(path)
         if verify:
             # iRODS recomputes and compares (USER_CHKSUM_MISMATCH otherwise); it answers
             # nothing on success, so the stored value is what we return.

@@ -46,7 +46,9 @@ class LocalBackend(StorageBackend):
         self.catalog.create_schema()
         with self.catalog.transaction() as conn:
             parent = None
-            for path in (self._zone_root, self._home_root):
+            # The public group's home, readable by everyone, as in every iRODS zone.
+            public_home = f"{self._home_root}/{accounts.PUBLIC}"
+            for path in (self._zone_root, self._home_root, public_home):
                 parent, created = nodes.create_root(conn, path, SERVICE_ACCOUNT, now(), parent)
                 if created:
                     permissions.grant(conn, [parent.id], SERVICE_ACCOUNT, AccessLevel.own)

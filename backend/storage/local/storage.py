@@ -4,6 +4,7 @@ Choices the interface leaves open, made here:
 - Reading, checksumming or listing the wrong kind of node (a collection's bytes,
   a data object's children) is Conflict, as is writing over a collection.
 - The zone root and `/<zone>/home` can be neither removed nor moved (PermissionDenied).
+- Removing a collection needs `own` on it and `write` on its parent, as in iRODS.
 - An overwrite (a forced write or copy) keeps the object's id, owner, ACLs and
   tickets; a forced copy also gives the target the source's AVUs, since they
   describe the content it now holds.
@@ -366,6 +367,10 @@ class LocalStorage(Storage):
         with self._catalog.transaction() as conn:
             node = nodes.existing(conn, path)
             self._actor.require(conn, node, OWN, "remove")
+            if node.is_collection:
+                # As iRODS: a collection goes only if its remover may also write its parent.
+                self._actor.require(conn, nodes.existing(conn, paths.parent(path)), WRITE,
+                                    f"remove {path} from")
             if node.is_collection and nodes.has_children(conn, node):
                 if not recursive:
                     raise Conflict(f"{path} is not empty")
