@@ -48,6 +48,10 @@ setup(
             "jsonschema>=4.18",  # offline STAC validation (Registry-based $ref resolution)
             "referencing>=0.30",
             "rfc3339-validator>=0.1.4",  # without it jsonschema skips "format": "date-time"
+            # python-irodsclient's own suite (tests/irods_server/prc_suite.py) skips its
+            # progress-bar tests without them.
+            "tqdm>=4.60",
+            "progressbar2>=4.0",
         ],
     },
     entry_points={"console_scripts": ["rapydo=controller.cli:main"]},

@@ -153,6 +153,12 @@ def _joins(tests, fam):
     return base + joins[0], [j for j in joins[1:] if j]
 
 
+def _joined(avus, fam, joins):
+    """True when each further join of R_META_MAIN (see _joins) matches one of the AVUs."""
+    metas = [R.meta_columns(fam, avu) for avu in avus]
+    return all(any(all(test(m[col]) for col, test in join) for m in metas) for join in joins)
+
+
 def _readable(cat, node, actor):
     """Read access as GenQuery checks it: an ACL entry of the user or one of its groups, or the
     session's ticket covering the node, expired or used up or not (iRODS refuses those when
@@ -177,10 +183,8 @@ def _node_query(cat, actor, fam, selects, flags, conds, tests, upper, want, raw=
     def keep(row):
         if not all(col in row and test(row[col]) for col, test in first):
             return False
-        if others:
-            avus = [R.meta_columns(fam, avu) for avu in row[node_key].avus]
-            if not all(any(all(test(m[col]) for col, test in join) for m in avus) for join in others):
-                return False
+        if others and not _joined(row[node_key].avus, fam, others):
+            return False
         if admin:
             return True
         obj = row.get("obj")
@@ -282,8 +286,11 @@ def run(cat, body, actor):
             if fam is not None:
                 matching = _node_query(cat, actor, fam, selects, flags, conds, tests, upper, None, raw=True)[0]
             else:
-                rows = list(R.rows(cat, columns, actor))
-                matching = [row for row in rows if all(col in row and test(row[col]) for col, test in tests)]
+                meta = R.meta_family(columns)
+                first, others = _joins(tests, meta)
+                matching = [row for row in R.rows(cat, columns, actor)
+                            if all(col in row and test(row[col]) for col, test in first)
+                            and (not others or _joined(row.get("avus", ()), meta, others))]
             if aggregate:
                 out = _aggregated(matching, selects, flags)
             else:

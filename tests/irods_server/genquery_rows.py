@@ -1,9 +1,11 @@
 """The rows GenQuery filters: one dict column-number -> text per row of the joined tables.
 
 The selected and conditioned columns decide the family (objects, collections,
-their AVUs or ACLs, users and groups, tickets). Rows that concern a data object
-carry it under the key "obj", and their collection (or the collection they are
-about) under "coll", so the query can hide what the user may not read. For
+their AVUs or ACLs, users and groups with their AVUs and DNs, resources' AVUs,
+tickets). Rows that concern a data object carry it under the key "obj", and
+their collection (or the collection they are about) under "coll", so the query
+can hide what the user may not read; rows with AVUs of a user or resource carry
+all of its AVUs under "avus", for the further joins of R_META_MAIN. For
 objects and collections, sources() says which nodes an index reaches (see
 indexes.py) and node_rows() makes one node's rows, so a query reads only those.
 """
@@ -52,8 +54,12 @@ def _family(columns):
 DATA_META, COLL_META, DATA_ACL, COLL_ACL, DATA, COLL = (
     "data_meta", "coll_meta", "data_acl", "coll_acl", "data", "coll")
 DATA_FAMILIES, COLL_FAMILIES = {DATA_META, DATA_ACL, DATA}, {COLL_META, COLL_ACL, COLL}
-# The columns of R_META_MAIN joined to objects / collections, the attribute name first.
-META_COLUMNS = {DATA_META: range(600, 606), COLL_META: range(610, 616)}
+# The AVUs of the small tables (resources, users and groups): rows() makes them, no index.
+RESC_META, USER_META = "resc_meta", "user_meta"
+# The columns of R_META_MAIN joined to objects / collections / resources / users, the attribute
+# name first.
+META_COLUMNS = {DATA_META: range(600, 606), COLL_META: range(610, 616), RESC_META: range(630, 636),
+                USER_META: range(640, 646)}
 
 
 def family(columns):
@@ -74,6 +80,12 @@ def family(columns):
     if 500 in fam:
         return COLL
     return None
+
+
+def meta_family(columns):
+    """Whose AVUs among the small tables' a query joins: RESC_META, USER_META or None."""
+    fam = _family(columns)
+    return RESC_META if 630 in fam else USER_META if 640 in fam else None
 
 
 def meta_columns(fam, avu):
@@ -231,14 +243,25 @@ def rows(cat, columns, actor):
     elif 500 in fam:
         for coll in cat.colls.values():
             yield coll_columns(cat, coll)
-    elif 900 in fam:
-        # R_USER_GROUP joined to R_USER_MAIN: a user row per group it is in (itself and public too).
+    elif 630 in fam:
+        # R_RESC_MAIN joined to its AVUs: a row per AVU ("avus": all of them, for further joins).
+        for resc in cat.resources.values():
+            base = {**RESOURCE, 301: str(resc.id), 302: resc.name, "avus": resc.avus}
+            for avu in resc.avus:
+                yield {**base, **meta_columns(RESC_META, avu)}
+    elif fam & {200, 640, 900, 1600}:
+        # R_USER_MAIN joined to what the query names: R_USER_GROUP (a row per group the user is
+        # in, itself and public too), its AVUs, its DNs (R_USER_AUTH).
         for user in cat.users.values():
-            for group in sorted(cat.group_rows(user.name)):
-                yield {**user_columns(user), 900: str(cat.users[group].id), 901: group}
-    elif 200 in fam:
-        for user in cat.users.values():
-            yield user_columns(user)
+            out = [{**user_columns(user), "avus": user.avus}]
+            if 900 in fam:
+                out = [{**row, 900: str(cat.users[group].id), 901: group}
+                       for row in out for group in sorted(cat.group_rows(user.name))]
+            if 640 in fam:
+                out = [{**row, **meta_columns(USER_META, avu)} for row in out for avu in user.avus]
+            if 1600 in fam:
+                out = [{**row, 1600: str(user.id), 1601: dn} for row in out for dn in user.dns]
+            yield from out
     elif 300 in fam:
         yield dict(RESOURCE)
     elif 100 in fam:

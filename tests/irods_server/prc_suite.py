@@ -13,7 +13,8 @@ Two lists, one id a line (``collection_test.TestCollection.test_x  # reason``), 
   starts with its category (EXCLUSION_CATEGORIES).
 - prc_known_failures.txt: TEMPORARY. Tests that fail today and must pass once issue 15 is fixed,
   each with what the server does wrong. judge() fails when one of them passes (take it off the
-  list: the list only shrinks) and when a test on neither list fails.
+  list: the list only shrinks) and when a test on neither list fails. Deleted once empty (a
+  missing file lists nothing).
 
 Bounded time: each test has TEST_TIMEOUT seconds (SIGALRM in the child); each module has
 MODULE_TIMEOUT seconds in all, after which its process group is killed and the tests it did not
@@ -94,7 +95,9 @@ class Lists:
 
     @classmethod
     def load(cls, exclusions=EXCLUSIONS, known_failures=KNOWN_FAILURES):
-        return cls(read_list(exclusions), read_list(known_failures))
+        # The known failures' file is deleted once empty: no file, no known failure.
+        known = read_list(known_failures) if Path(known_failures).exists() else {}
+        return cls(read_list(exclusions), known)
 
     def for_module(self, module):
         prefix = f"{module}_test."

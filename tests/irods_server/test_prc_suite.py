@@ -2,8 +2,9 @@
 
 One test per PRC module: it runs that module from the installed package against a fresh server
 (prc_suite.run_module) and fails if a test on neither list fails, if a known failure passes
-(take it off prc_known_failures.txt: that list only shrinks), if a listed test no longer exists
-or if the server died. prc_known_failures.txt is TEMPORARY: it empties as issue 15 is fixed.
+(that list only shrinks; it is empty and deleted since issue 15), if a listed test no longer
+exists or if the server died. Each module runs with the server presenting itself as iRODS 4.3
+and as 5.0.
 Bounded: prc_suite.TEST_TIMEOUT per test, prc_suite.MODULE_TIMEOUT per module.
 The table per module: python -m tests.irods_server.prc_suite
 """
@@ -43,9 +44,11 @@ def test_the_verdict_fails_on_an_unlisted_failure_and_on_a_known_failure_that_pa
     assert prc_suite.judge(_run(ok="passed", known_fails="error"), Lists({}, {"m_test.T.known_fails": "x"})).ok
 
 
+@pytest.mark.parametrize("version", ["4.3", "5.0"])  # the server presents itself as either release
 @pytest.mark.parametrize("module", prc_suite.MODULES)
-def test_prc_module(module, lists, tmp_path):
-    run = prc_suite.run_module(module, tmp_path, excluded=lists.for_module(module).excluded)
+def test_prc_module(module, version, lists, tmp_path):
+    run = prc_suite.run_module(module, tmp_path, excluded=lists.for_module(module).excluded,
+                               version=version)
     verdict = prc_suite.judge(run, lists)
     print(verdict.report(verbose=True))
     assert verdict.ok, verdict.report()
