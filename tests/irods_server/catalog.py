@@ -10,7 +10,6 @@ import itertools
 import threading
 
 from . import errors as E
-from . import metadata
 from .errors import IrodsError
 from .model import (  # noqa: F401  (re-exported: older imports name them from here)
     ALIASES, ANONYMOUS, DELETE, LEVELS, MODIFY, NAMES, OWN, PUBLIC, READ, Actor, Coll, Node, Obj, Ticket,
@@ -220,7 +219,3 @@ class Catalog(Namespace):
                     item.acl[target_user] = LEVELS[access]
                 else:
                     item.acl.pop(target_user, None)
-
-    def modify_avu(self, who, op, kind, path, attr, value, units):
-        """imeta's operations (API 706) are metadata.py's."""
-        metadata.modify(self, who, [op, kind, path, attr, value, units])

@@ -18,10 +18,6 @@ def trash_path(zone, user, path, admin=False):
     return f"{trash}/{user}/{path[len(zone) + 2:]}"
 
 
-def in_trash(zone, path):
-    return is_under(path, f"/{zone}/trash")
-
-
 def free_name(path, taken):
     """iRODS appends '.<random number>' when the trash already holds that name."""
     candidate = path

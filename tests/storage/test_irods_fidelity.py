@@ -29,21 +29,10 @@ ALICE, BOB = f"{HOME}/alice", f"{HOME}/bob"
 
 @pytest.fixture
 def backend(irods_server, tmp_path):
+    """The irods backend only; conftest.py's `alice` and `bob` give it their homes."""
     instance = IrodsBackend(settings_for(irods_server, tmp_path))
-    for user in ("alice", "bob"):
-        instance.create_home(user)
     yield instance
     instance.close()
-
-
-@pytest.fixture
-def alice(backend):
-    return backend.session("alice")
-
-
-@pytest.fixture
-def bob(backend):
-    return backend.session("bob")
 
 
 def names(storage, path):

@@ -110,10 +110,10 @@ def _storage_failure(exc, suffix: str) -> RapydoError:
     """UNIX_FILE_*_ERR and kin: iRODS answered, but its resource's disk failed. Not an outage
     (503 would say "try later" while /api/status says ok): a full disk is 507, anything
     else 502 naming the error, for the operator to look at the vault."""
-    code = getattr(exc, "code", None) or 0
-    if -code % 1000 in _FULL_DISK_ERRNOS:
+    errno_ = -(getattr(exc, "code", None) or 0) % 1000
+    if errno_ in _FULL_DISK_ERRNOS:
         return InsufficientStorage("the iRODS storage resource is full" + suffix)
-    reason = os.strerror(-code % 1000) if code and -code % 1000 else "no detail"
+    reason = os.strerror(errno_) if errno_ else "no detail"
     return StorageFailed(f"iRODS failed on its storage resource ({type(exc).__name__}: "
                          f"{reason}){suffix}")
 

@@ -294,10 +294,7 @@ class IrodsStorage(Storage):
                 # Over an existing object (keeping its ACLs and AVUs, as `iput -f`), or
                 # made through a ticket: the copy is the keeper's, as if they uploaded it
                 # (iRODS would keep `anonymous` as the creator of a renamed object).
-                # iRODS registers no checksum on a copy unless asked: without it the object
-                # would be served with none (and `ichksum -K` on it fails).
-                keeper.data_objects.copy(temp, path, **{kw.FORCE_FLAG_KW: "",
-                                                        kw.REG_CHKSUM_KW: ""})
+                self._copy_object(temp, path, by=keeper, force=True)
                 self._discard(keeper, temp)
             else:
                 keeper.data_objects.move(temp, path)
@@ -338,10 +335,10 @@ class IrodsStorage(Storage):
         - through a ticket: the keeper copies it into place, so the copy is theirs; written
           in place (no keeper), `anonymous` loses its entry and the ticket's owner owns it.
         """
-        adopter = self.ticket.owner if self.ticket is not None else self.user
+        adopter = self._uploader
         catalog = self._backend.catalog_session()
         if adopter is None or (self.ticket is None and catalog is not None and queries.find(
-                catalog, temp, queries.reader_ids(catalog, adopter), OWN) is not None):
+                catalog, temp, self._reader_ids, OWN) is not None):
             return None
         if catalog is None:
             if self.ticket is None:
@@ -360,6 +357,11 @@ class IrodsStorage(Storage):
 
         return settle
 
+    @property
+    def _uploader(self) -> str | None:
+        """Who an upload of this session is for: the user, or the ticket's owner."""
+        return self.ticket.owner if self.ticket is not None else self.user
+
     def _discard(self, keeper, temp: str) -> None:
         try:
             try:
@@ -370,14 +372,12 @@ class IrodsStorage(Storage):
                     raise
                 # Not theirs to remove (inherited ACL, or made through a ticket): the
                 # service account lends them `own` on it first.
-                self.acls._grant(catalog, temp, self.ticket.owner if self.ticket else self.user,
-                                 "own")
+                self.acls._grant(catalog, temp, self._uploader, "own")
                 keeper.data_objects.unlink(temp, force=True)
         except Exception as exc:
             if isinstance(translate(exc), ConnectionLost):
                 # iRODS is away: try again when it is back, as the one who made it.
-                owner = self.ticket.owner if self.ticket is not None else self.user
-                self._backend.discard_later(temp, owner)
+                self._backend.discard_later(temp, self._uploader)
 
     @translated
     def mkdir(self, path: str, *, parents: bool = False) -> Info:
@@ -419,8 +419,7 @@ class IrodsStorage(Storage):
         else:
             self._collection(paths.parent(dst), WRITE, "copy into")
         if source.type == DATAOBJECT:
-            options = {kw.FORCE_FLAG_KW: ""} if target is not None else {}
-            self._copy_object(src, dst, **options)
+            self._copy_object(src, dst, force=target is not None)
             if target is not None:
                 for avu in self.metadata.get(dst):
                     self.metadata.remove(dst, avu)
@@ -448,10 +447,14 @@ class IrodsStorage(Storage):
                 return
             after = batch[-1].name
 
-    def _copy_object(self, src: str, dst: str, **options) -> None:
-        # iRODS registers no checksum on a copy unless asked (icp -k): without it the copy
-        # would be served with none, and its provenance record would lack one.
-        self.irods.data_objects.copy(src, dst, **options, **{kw.REG_CHKSUM_KW: ""})
+    def _copy_object(self, src: str, dst: str, *, by=None, force: bool = False) -> None:
+        """A server-side copy (by this session, or by the PRC session `by`), its checksum
+        registered: iRODS registers none on a copy unless asked (icp -k), and without it the
+        copy would be served with none and its provenance record would lack one."""
+        options = {kw.REG_CHKSUM_KW: ""}
+        if force:
+            options[kw.FORCE_FLAG_KW] = ""
+        (by or self.irods).data_objects.copy(src, dst, **options)
 
     def _require_subtree(self, path: str, level: AccessLevel, action: str) -> None:
         """All or nothing: one node below `path` without `level` refuses the whole action."""
@@ -525,4 +528,4 @@ class IrodsStorage(Storage):
             # iRODS recomputes and compares (USER_CHKSUM_MISMATCH otherwise); it answers
             # nothing on success, so the stored value is what we return.
             self.irods.data_objects.chksum(path, **{kw.VERIFY_CHKSUM_KW: ""})
-        return info.checksum or self.irods.data_objects.chksum(path)
+        return info.checksum
