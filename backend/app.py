@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask
 
-from backend import disk, request_log
+from backend import disk, request_body, request_log
 from backend.api import register_api
 from backend.api.errors import error_response
 from backend.auth import AuthExtension
@@ -38,5 +38,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     disk.init_app(app, settings)
     register_api(app)
     request_log.init_app(app)
+    request_body.init_app(app)
     app.register_error_handler(Exception, error_response)
     return app

@@ -39,6 +39,13 @@ class IncompleteTransfer(BadRequest):
     kind = "incomplete_transfer"
 
 
+class PartChecksumMismatch(ChecksumMismatch):
+    """The bytes of one part of a resumable upload do not match the checksum sent with them
+    (tus' checksum extension answers 460 and keeps none of them)."""
+
+    kind = "checksum_mismatch"
+
+
 class LengthRequired(RapydoError):
     """The upload needs a Content-Length header."""
 
@@ -103,6 +110,24 @@ class Conflict(RapydoError):
     """The request conflicts with the current state (e.g. a non-empty collection)."""
 
     kind = "conflict"
+
+
+class Gone(NotFound):
+    """It existed and expired (an unfinished resumable upload)."""
+
+    kind = "gone"
+
+
+class PreconditionFailed(RapydoError):
+    """A precondition of the request (a protocol version, an offset) does not hold."""
+
+    kind = "precondition_failed"
+
+
+class UnsupportedMediaType(RapydoError):
+    """The body's Content-Type is not one this request accepts."""
+
+    kind = "unsupported_media_type"
 
 
 class PayloadTooLarge(RapydoError):

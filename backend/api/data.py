@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, request
 from flask_restful import Resource
 
 from backend import quotas
@@ -10,6 +10,7 @@ from backend.api import params, transfers
 from backend.api.events import data_operation_allowed, data_operation_done, overwrite_allowed
 from backend.api.spec import BOOLEAN, IRODS_PATH, STRING, json_body, operation, query
 from backend.auth import login_required
+from backend.errors import UnsupportedMediaType
 from backend.storage import user_storage
 from backend.storage.base import COLLECTION
 
@@ -87,12 +88,30 @@ class DataPath(Resource):
         data_operation_done("upload", info)
         return info.as_dict(), 200 if replaced else 201, {"ETag": f'"{info.checksum}"'}
 
-    @operation("Create a collection", tags=["data"],
-               parameters=[IRODS_PATH, query("parents", BOOLEAN, "create missing parents too")],
-               responses={201: "the new collection's info", 400: None, 403: None, 404: None, 409: None})
+    @operation(
+        "Create a collection; or, with a multipart form, upload its `file` parts (files or a folder)",
+        tags=["data"],
+        parameters=[IRODS_PATH, query("parents", BOOLEAN, "create missing parents too"),
+                    query("force", BOOLEAN, "form uploads: overwrite existing objects")],
+        body={"required": False, "content": {"multipart/form-data": UPLOAD_BODY["content"]["multipart/form-data"]}},
+        responses={201: "the new collection's info, or {\"items\": [the stored objects' info]}",
+                   400: None, 403: None, 404: None, 409: None, 413: None, 415: None},
+        description="Into an existing collection, each `file` part is stored under its file name, "
+                    "which may be a relative path (a folder upload); at a new path, one part is "
+                    "stored as that path. All or nothing.",
+    )
     @login_required()
     def post(self, irods_path):
-        info = user_storage().mkdir(logical(irods_path), parents=params.flag("parents"))
+        storage, path = user_storage(), logical(irods_path)
+        if request.mimetype == "multipart/form-data":
+            stored = transfers.form_upload(storage, path)
+            for info in stored:
+                data_operation_done("upload", info)
+            return {"items": [info.as_dict() for info in stored]}, 201
+        if request.content_length or request.headers.get("Transfer-Encoding"):
+            raise UnsupportedMediaType("POST creates a collection: upload a file with PUT, "
+                                       "or POST a multipart form with 'file' parts")
+        info = storage.mkdir(path, parents=params.flag("parents"))
         return info.as_dict(), 201
 
     @operation("Remove a data object, or a collection when recursive is asked", tags=["data"],

@@ -12,15 +12,19 @@ from backend import errors
 log = logging.getLogger(__name__)
 
 STATUS = {
+    errors.PartChecksumMismatch: 460,  # tus 1.0, checksum extension
     errors.BadRequest: 400,
     errors.LengthRequired: 411,
     errors.Unauthorized: 401,
     errors.PermissionDenied: 403,
+    errors.Gone: 410,
     errors.NotFound: 404,
     errors.NotAcceptable: 406,
     errors.AlreadyExists: 409,
     errors.Conflict: 409,
+    errors.PreconditionFailed: 412,
     errors.PayloadTooLarge: 413,
+    errors.UnsupportedMediaType: 415,
     errors.RangeNotSatisfiable: 416,
     errors.Unprocessable: 422,
     errors.StorageFailed: 502,

@@ -21,6 +21,7 @@ from backend.api import params
 from backend.errors import (BadRequest, IncompleteTransfer, LengthRequired, PayloadTooLarge,
                             RangeNotSatisfiable, ServiceUnavailable)
 from backend.settings import current_settings
+from backend.errors import NotFound
 from backend.storage.base import COLLECTION, Info, Storage
 
 MAX_PAGE = 1000
@@ -173,6 +174,10 @@ def upload(storage: Storage, path: str) -> tuple[Info, bool]:
     """
     settings = current_settings()
     force, parents = params.flag("force"), params.flag("parents")
+    if request.headers.get("Content-Range"):
+        # A fragment stored as if it were the whole object would lose data silently.
+        raise BadRequest("a PUT stores a whole object and takes no Content-Range: send the "
+                         "whole body, or resume interrupted uploads with tus at /api/uploads")
     length = request.content_length
     limit = settings.max_upload_size
     if limit and length is not None and length > limit:
@@ -186,9 +191,8 @@ def upload(storage: Storage, path: str) -> tuple[Info, bool]:
         chunks, size = _body_chunks(upload_file.stream, settings.chunk_size), None
     else:
         if length is None and not request.environ.get("wsgi.input_terminated"):
-            # uWSGI's HTTP socket does not decode chunked request bodies.
-            raise LengthRequired("send a Content-Length header: curl -T <file> does, "
-                                 "curl -T - (standard input) does not")
+            # Neither a length nor a chunked body (backend/request_body.py decodes those).
+            raise LengthRequired("send a Content-Length header or a chunked body")
         raw = request.environ["wsgi.input"] if length is not None else request.stream
         unread = [length or 0]
         chunks, size = _body_chunks(raw, settings.chunk_size, length, unread), length
@@ -204,6 +208,65 @@ def upload(storage: Storage, path: str) -> tuple[Info, bool]:
             _drain(raw, unread[0], settings.chunk_size)
         raise
     return info, replaced is not None
+
+
+def form_upload(storage: Storage, target: str) -> list[Info]:
+    """Store the `file` parts of a multipart form (a browser's file or folder upload).
+
+    Into an existing collection, each part is stored under the name the form gives it,
+    which may be a relative path (a folder upload: `dir/sub/file.txt`), creating the
+    collections it names. At a path that does not exist, one part is stored as that path.
+    All or nothing: when one part fails, the parts stored before it are removed.
+    """
+    parts = request.files.getlist("file")
+    if not parts:
+        raise BadRequest("multipart uploads must carry the files in parts named 'file'")
+    try:
+        into_collection = storage.stat(target).type == COLLECTION
+    except NotFound:
+        into_collection = False
+    if not into_collection and len(parts) != 1:
+        raise BadRequest(f"{target} is not a collection: several files can only go into one")
+    destinations = [_form_destination(target, part.filename) if into_collection else target
+                    for part in parts]
+    if len(set(destinations)) != len(destinations):
+        raise BadRequest("two parts of the form have the same name")
+    room = quotas.room_for(storage, None)
+    if room is not None:
+        room.check(sum(_part_size(part) for part in parts))
+    stored: list[Info] = []
+    try:
+        for part, destination in zip(parts, destinations):
+            stored.append(_store_part(storage, part, destination))
+    except BaseException:
+        for info in stored:
+            storage.remove(info.path)
+        raise
+    return stored
+
+
+def _form_destination(collection: str, filename: str | None) -> str:
+    """collection/filename, where filename may be a relative path of plain segments."""
+    segments = (filename or "").replace("\\", "/").split("/")
+    if not filename or any(segment in ("", ".", "..") for segment in segments):
+        raise BadRequest(f"the form's file name {filename!r} is not a relative path of names")
+    return collection.rstrip("/") + "/" + "/".join(segments)
+
+
+def _part_size(part) -> int:
+    part.stream.seek(0, 2)
+    size = part.stream.tell()
+    part.stream.seek(0)
+    return size
+
+
+def _store_part(storage: Storage, part, destination: str) -> Info:
+    settings = current_settings()
+    size = _part_size(part)
+    if settings.max_upload_size and size > settings.max_upload_size:
+        raise PayloadTooLarge(f"uploads are limited to {settings.max_upload_size} bytes")
+    return storage.write_in_streaming(destination, _body_chunks(part.stream, settings.chunk_size),
+                                      force=params.flag("force"), parents=True, size=size)
 
 
 def _limited(chunks, limit: int):

@@ -1,5 +1,7 @@
 """Upload limits and what the request log may show; each test runs its own server."""
 
+import subprocess
+
 import requests
 
 from tests.api.deployments import PASSWORD
@@ -23,13 +25,33 @@ def test_uploads_over_max_upload_size_are_413_and_store_nothing(live_api_factory
     assert carol.put(url, data=b"x" * 1000).status_code == 201
 
 
-def test_chunked_upload_without_length_is_411(live_api):
-    carol = user_session(live_api)
-    url = live_api.url + "/api/data/tempZone/home/carol/stream.bin"
-    response = carol.put(url, data=iter([b"abc", b"def"]))  # a generator body is sent chunked
-    assert response.status_code == 411
-    assert "Content-Length" in response.json()["error"]
-    assert carol.get(url).status_code == 404
+def test_curl_gets_413_before_sending_an_oversized_body(live_api_factory, tmp_path):
+    live = live_api_factory(MAX_UPLOAD_SIZE=1000)
+    user_session(live)
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * (8 * 1024 * 1024))
+    done = subprocess.run(
+        ["curl", "-sS", "-T", str(big), "-H", "Expect: 100-continue",
+         "-H", f"Authorization: Bearer {live.login('carol', PASSWORD)}",
+         "-w", "\n%{http_code} %{size_upload}", live.url + "/api/data/tempZone/home/carol/big.bin"],
+        capture_output=True, timeout=60, check=True)
+    body, _, summary = done.stdout.decode().rpartition("\n")
+    status, uploaded = summary.split()
+    assert int(status) == 413 and "limited" in body
+    assert float(uploaded) < 1024 * 1024
+
+
+def test_chunked_uploads_are_stored_and_bounded_by_max_upload_size(live_api_factory):
+    live = live_api_factory(MAX_UPLOAD_SIZE=1000)
+    carol = user_session(live)
+    url = live.url + "/api/data/tempZone/home/carol/stream.bin"
+    # A generator body is sent chunked, without Content-Length.
+    assert carol.put(url, data=iter([b"abc", b"def"])).status_code == 201
+    assert carol.get(url).content == b"abcdef"
+    too_long = live.url + "/api/data/tempZone/home/carol/long.bin"
+    response = carol.put(too_long, data=iter([b"x" * 600, b"y" * 600]))
+    assert response.status_code == 413, response.text
+    assert carol.get(too_long).status_code == 404
 
 
 def test_ticket_strings_and_tokens_never_reach_the_log(live_api):
