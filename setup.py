@@ -35,7 +35,7 @@ setup(
         "click>=8.1,<9",
         "requests>=2.31,<3",
         "psutil>=5.9",
-        "zipstream-ng>=1.7,<2",  # zip archives streamed as they are built (job inputs/outputs)
+        "zipstream-ng>=1.7,<2",  # zip archives streamed as they are built (collections, job inputs/outputs)
         "rocrate>=0.16,<1",  # Workflow Run RO-Crates of finished jobs (RO-Crate 1.3)
         "pydot>=2",  # PROV pictures (prov.dot); rendering needs Graphviz's `dot` program
         "rdflib>=6",  # PROV-O serialisations (Turtle, N-Triples, JSON-LD) through prov
@@ -52,6 +52,7 @@ setup(
             # progress-bar tests without them.
             "tqdm>=4.60",
             "progressbar2>=4.0",
+            "tuspy>=1.1,<2",  # a real tus client drives the resumable uploads
         ],
     },
     entry_points={"console_scripts": ["rapydo=controller.cli:main"]},

@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask
 
-from backend import disk, request_body, request_log
+from backend import disk, request_body, request_log, uploads
 from backend.api import register_api
 from backend.api.errors import error_response
 from backend.auth import AuthExtension
@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     ProvenanceExtension().init_app(app, settings)
     celery_init_app(app, settings)
     disk.init_app(app, settings)
+    uploads.init_app(app, settings)
     register_api(app)
     request_log.init_app(app)
     request_body.init_app(app)

@@ -91,6 +91,14 @@ class Settings(BaseModel):
     vault_fsync: bool = True
     # 0 means unlimited.
     max_upload_size: int = 0
+    # Seconds an unfinished resumable upload (tus, /api/uploads) is kept after it began.
+    upload_expiry: int = 24 * 3600
+    # Archives (/api/archive): members and unpacked bytes one archive may hold, in either
+    # direction, and how many times its own size an uploaded archive may unpack to (more
+    # is a zip bomb). 0: no bound.
+    archive_max_members: NonNegativeInt = 10_000
+    archive_max_size: NonNegativeInt = 10 * 1024 ** 3
+    archive_max_ratio: NonNegativeInt = 100
     # JSON request bodies (logins, metadata, job submissions): bytes, and how deeply
     # objects and arrays may nest. Larger bodies get 413 before a byte is parsed.
     max_json_size: int = 1024 * 1024
@@ -214,6 +222,12 @@ class Settings(BaseModel):
     def jobs_dir(self) -> Path:
         """Work directories of running jobs and the logs of every job."""
         return self.data_dir / "jobs"
+
+    @property
+    def temp_dir(self) -> Path:
+        """Request bodies kept while they are checked (archives to unpack), whatever the
+        storage backend."""
+        return self.data_dir / "tmp"
 
 
 def project_setting_defaults(project: str, projects_dir: Path) -> dict[str, str]:

@@ -152,11 +152,12 @@ def refuse_tricky_request_paths() -> None:
 
 
 def core_modules():
-    from backend.api import (acls, admin, auth, data, jobs, metadata, openapi, provenance, root,
-                             status, tasks, tickets, workflows)
+    from backend.api import (acls, admin, archives, auth, data, groups, integrity, jobs, metadata,
+                             openapi, provenance,
+                             root, search, status, tasks, tickets, uploads, workflows)
 
-    return [root, status, auth, admin, data, metadata, acls, tickets, tasks, workflows, jobs, provenance,
-            openapi]
+    return [root, status, auth, admin, groups, data, uploads, archives, integrity, metadata, search, acls, tickets, tasks, workflows,
+            jobs, provenance, openapi]
 
 
 def register_api(app: Flask) -> Api:

@@ -9,8 +9,10 @@ from flask_restful import Resource
 from backend.api import params
 from backend.api.client import client_address
 from backend.api.spec import BOOLEAN, STRING, json_body, operation, path_param
-from backend.auth import auth_service, current_token, current_user, login_required
-from backend.errors import BadRequest
+from backend.auth import (auth_service, current_token, current_user, group_service,
+                          login_required)
+from backend.auth.passwords import MIN_PASSWORD_LENGTH
+from backend.errors import BadRequest, ServiceUnavailable
 from backend.settings import current_settings
 from backend.storage import credentials_fields, storage_backend
 
@@ -172,12 +174,57 @@ class Logout(Resource):
         return no_content()
 
 
+GROUP_NAMES = {"type": "array", "items": STRING, "description": "group names, sorted"}
+PROFILE_SCHEMA = {**USER_SCHEMA, "required": [*USER_SCHEMA["required"], "groups"],
+                  "properties": {**USER_SCHEMA["properties"], "groups": {
+                      **GROUP_NAMES, "nullable": True,
+                      "description": "the groups you are in ('public', everyone's, not named); "
+                                     "null when storage cannot tell now"}}}
+
+
 class Profile(Resource):
-    @operation("The authenticated user", tags=["auth"],
-               responses={200: json_response("the user", USER_SCHEMA)})
+    @operation("The authenticated user, with their groups", tags=["auth"],
+               responses={200: json_response("the user", PROFILE_SCHEMA)})
     @login_required()
     def get(self):
-        return user_view(current_user())
+        user = current_user()
+        try:
+            groups = group_service().of(user.username)
+        except ServiceUnavailable:
+            groups = None  # the profile must not depend on storage
+        return {**user_view(user), "groups": groups}
+
+
+class MyGroups(Resource):
+    @operation("The groups you are in", tags=["auth"],
+               responses={200: json_response("group names", GROUP_NAMES), 503: None})
+    @login_required()
+    def get(self):
+        return group_service().of(current_user().username)
+
+
+class Password(Resource):
+    @operation(
+        "Change your password, giving the current one", tags=["auth"],
+        body=json_body({"current": {"type": "string", "format": "password"},
+                        "new": {"type": "string", "format": "password",
+                                "minLength": MIN_PASSWORD_LENGTH}},
+                       required=["current", "new"]),
+        responses={204: "changed", 400: None, 403: None, 409: None, 422: None},
+        description="Your other tokens are revoked: sessions elsewhere must log in again; the "
+                    "token of this request stays valid. A wrong current password is 403 and "
+                    "counts as a failed login from your address (login bans apply). Users who "
+                    "log in with iRODS credentials (/auth/irods) have no API password: 409, "
+                    "they change it in iRODS. The new password needs at least "
+                    f"{MIN_PASSWORD_LENGTH} characters (422).",
+    )
+    @login_required()
+    def put(self):
+        body = only_fields(params.json_object(), {"current", "new"})
+        auth_service().change_password(
+            current_user(), params.field(body, "current", str), params.field(body, "new", str),
+            keep=current_token(), ip=client_address())
+        return no_content()
 
 
 class Tokens(Resource):
@@ -205,5 +252,7 @@ def register(api) -> None:
     api.add_resource(IrodsLogin, "/auth/irods")
     api.add_resource(Logout, "/auth/logout")
     api.add_resource(Profile, "/auth/profile")
+    api.add_resource(MyGroups, "/auth/groups")
+    api.add_resource(Password, "/auth/password")
     api.add_resource(Tokens, "/auth/tokens")
     api.add_resource(TokenItem, "/auth/tokens/<string:token_id>")

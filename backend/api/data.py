@@ -11,7 +11,7 @@ from backend.api.events import data_operation_allowed, data_operation_done, over
 from backend.api.spec import BOOLEAN, IRODS_PATH, STRING, json_body, operation, query
 from backend.auth import login_required
 from backend.errors import UnsupportedMediaType
-from backend.storage import user_storage
+from backend.storage import paths, user_storage
 from backend.storage.base import COLLECTION
 
 
@@ -26,6 +26,7 @@ LISTING_QUERY = [
     query("after", STRING, "list the names after this one (the `next` link of a page uses it)"),
     query("limit", {"type": "integer", "minimum": 1, "maximum": transfers.MAX_PAGE}),
     query("detailed", BOOLEAN, "size, checksum, owner and times per entry"),
+    query("count", BOOLEAN, "add `count`: how many entries you may see in the whole collection"),
 ]
 DOWNLOAD_QUERY = query("download", BOOLEAN, "add Content-Disposition: attachment")
 UPLOAD_QUERY = [
@@ -109,6 +110,7 @@ class DataPath(Resource):
                 data_operation_done("upload", info)
             return {"items": [info.as_dict() for info in stored]}, 201
         if request.content_length or request.headers.get("Transfer-Encoding"):
+            paths.normalise(path, storage.zone)  # a bad path is said first, as everywhere
             raise UnsupportedMediaType("POST creates a collection: upload a file with PUT, "
                                        "or POST a multipart form with 'file' parts")
         info = storage.mkdir(path, parents=params.flag("parents"))

@@ -1,4 +1,4 @@
-"""/api/metadata/<iRODS path>: AVUs of any path (list, add, set, remove)."""
+"""/api/metadata/<iRODS path>: AVUs of any path (list, add, set, remove, several at once)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,14 @@ AVU_BODY = json_body({"attribute": STRING, "value": STRING, "unit": STRING},
                      required=["attribute", "value"],
                      example={"attribute": "instrument", "value": "CTD-42", "unit": ""})
 ERRORS = {400: None, 403: None, 404: None}
+OPERATION = {"type": "object", "required": ["operation", "attribute", "value"], "properties": {
+    "operation": {"type": "string", "enum": ["add", "remove", "set"]},
+    "attribute": STRING, "value": STRING, "unit": STRING}}
+OPERATIONS_BODY = json_body(
+    {"operations": {"type": "array", "minItems": 1, "items": OPERATION}}, required=["operations"],
+    example={"operations": [{"operation": "set", "attribute": "instrument", "value": "CTD-43"},
+                            {"operation": "remove", "attribute": "status", "value": "draft"},
+                            {"operation": "add", "attribute": "status", "value": "final"}]})
 
 
 def _avu_from_body() -> AVU:
@@ -30,6 +38,26 @@ def _avu(attribute: str, value: str, unit: str) -> AVU:
         # iRODS refuses empty attributes and values.
         raise BadRequest("attribute and value must not be empty")
     return AVU(attribute, value, unit)
+
+
+def _operations_from_body() -> list[tuple[str, AVU]]:
+    operations = params.field(params.json_object(), "operations", list)
+    if not operations:
+        raise BadRequest("operations must list at least one operation")
+    found = []
+    for index, item in enumerate(operations):
+        if not isinstance(item, dict):
+            raise BadRequest(f"operation {index} must be an object")
+        kind = params.field(item, "operation", str)
+        if kind not in ("add", "remove", "set"):
+            raise BadRequest(f"operation {index}: operation must be add, remove or set")
+        try:
+            found.append((kind, _avu(params.field(item, "attribute", str),
+                                     params.field(item, "value", str),
+                                     params.field(item, "unit", str, required=False, default=""))))
+        except BadRequest as exc:
+            raise BadRequest(f"operation {index}: {exc.message}") from None
+    return found
 
 
 def _listing(path: str) -> dict:
@@ -59,6 +87,18 @@ class Metadata(Resource):
         path = logical(irods_path)
         user_storage().metadata.set(path, _avu_from_body())
         return _listing(path)
+
+    @operation("Apply several AVU changes at once: all of them, or none", tags=["metadata"],
+               parameters=[IRODS_PATH], body=OPERATIONS_BODY,
+               responses={200: "the path and its AVUs afterwards", **ERRORS},
+               description="In order: add (no error when present), remove (no error when "
+                           "absent), set (the only value of its attribute afterwards), as iRODS' "
+                           "atomic metadata API. Any invalid operation is 400 and nothing changes.")
+    @login_required()
+    def patch(self, irods_path):
+        path = logical(irods_path)
+        avus = user_storage().apply_metadata(path, _operations_from_body())
+        return {"path": path, "metadata": [vars(avu) for avu in avus]}
 
     @operation("Remove one AVU", tags=["metadata"],
                parameters=[IRODS_PATH, {**query("attribute", STRING), "required": True},

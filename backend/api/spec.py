@@ -50,6 +50,13 @@ def query(name: str, schema: dict, description: str = "") -> dict:
     return param
 
 
+def header(name: str, schema: dict, description: str = "", *, required: bool = False) -> dict:
+    param = {"in": "header", "name": name, "required": required, "schema": schema}
+    if description:
+        param["description"] = description
+    return param
+
+
 def json_body(properties: dict, required: list[str] = (), example: dict | None = None) -> dict:
     schema = {"type": "object", "properties": properties}
     if required:

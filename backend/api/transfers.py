@@ -153,6 +153,15 @@ def _body_chunks(stream, chunk_size: int, length: int | None = None, unread: lis
         raise IncompleteTransfer("the client closed the connection before the upload completed") from exc
 
 
+def raw_body_chunks():
+    """The raw request body in chunks: of its Content-Length, or chunked to its end."""
+    length = request.content_length
+    if length is None and not request.environ.get("wsgi.input_terminated"):
+        raise LengthRequired("send a Content-Length header or a chunked body")
+    stream = request.environ["wsgi.input"] if length is not None else request.stream
+    return _body_chunks(stream, current_settings().chunk_size, length)
+
+
 def client_checksum() -> str | None:
     """A checksum the client sent: `?checksum=`, `X-Checksum`, or RFC 9530 `Content-Digest: sha-256=:b64:`."""
     value = request.args.get("checksum") or request.headers.get("X-Checksum")
@@ -292,6 +301,8 @@ def listing(storage: Storage, info: Info) -> dict:
              for item in page.items]
     listing = {"path": info.path, "type": COLLECTION, "offset": offset, "limit": limit,
                "has_more": page.has_more, "items": items}
+    if params.flag("count"):
+        listing["count"] = storage.count_children(info.path)
     if page.has_more:
         # Keyset continuation: the next page starts after the last name of this one.
         query = {"limit": limit, "after": page.items[-1].name, "detailed": str(detailed).lower()}

@@ -12,7 +12,8 @@ Request code uses these accessors:
 - `current_user()` / `current_token()`: the authenticated user and token record;
 - `current_storage_credentials()`: the storage credentials the token carries, if any
   (a user's own iRODS credentials, from POST /auth/irods in IRODS_SESSION_MODE=user);
-- `auth_service()`: the service, for the /auth and /admin endpoints.
+- `auth_service()`: the service, for the /auth and /admin endpoints;
+- `group_service()`: groups of users (backend.auth.groups), kept by storage.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from flask import Flask, current_app, g, request
 from backend.auth.db import Database
 from backend.auth.directory import UserDirectory
 from backend.auth.files import write_private
+from backend.auth.groups import GroupService
 from backend.auth.models import ADMIN, ROLES, USER, Token, User
 from backend.auth.passwords import Passwords
 from backend.auth.service import AuthService
@@ -32,13 +34,14 @@ from backend.auth.tokens import TokenCodec, load_secret
 from backend.errors import PermissionDenied, Unauthorized
 from backend.health import register_check
 
-__all__ = ["ADMIN", "ADMIN_CREDENTIALS_FILE", "AuthExtension", "AuthService", "ROLES", "Token",
-           "USER", "User", "auth_service", "current_storage_credentials", "current_token",
-           "current_user", "login_required"]
+__all__ = ["ADMIN", "ADMIN_CREDENTIALS_FILE", "AuthExtension", "AuthService", "GroupService",
+           "ROLES", "Token", "USER", "User", "auth_service", "current_storage_credentials",
+           "current_token", "current_user", "group_service", "login_required"]
 
 log = logging.getLogger(__name__)
 
 EXTENSION_KEY = "rapydo.auth"
+GROUPS_KEY = "rapydo.groups"
 # Written on first start when no admin password is configured; the controller
 # prints it once and deletes it.
 ADMIN_CREDENTIALS_FILE = "admin-credentials"
@@ -70,6 +73,7 @@ class AuthExtension:
         app.extensions[EXTENSION_KEY] = service
         # Storage refuses tickets of users no longer active, and grants to names that are no user.
         storage_backend(app).accounts = UserDirectory(db)
+        app.extensions[GROUPS_KEY] = GroupService(storage_backend(app), UserDirectory(db))
         register_check(app, "auth_db", db.health)
 
 
@@ -79,6 +83,10 @@ def _secret(value) -> str | None:
 
 def auth_service(app: Flask | None = None) -> AuthService:
     return (app or current_app).extensions[EXTENSION_KEY]
+
+
+def group_service(app: Flask | None = None) -> GroupService:
+    return (app or current_app).extensions[GROUPS_KEY]
 
 
 def current_user() -> User:

@@ -397,6 +397,36 @@ class AuthService:
             if value is not UNSET) or "nothing")
         return user
 
+    def change_password(self, user: User, current: str, new: str, *, keep: Token,
+                        ip: str | None = None) -> None:
+        """`user` changes their own password, proving the `current` one. Every other token
+        of theirs is revoked (whoever holds one must log in with the new password); the
+        token `keep`, this request's, stays. A wrong `current` counts as a failed login
+        from `ip` (login bans apply: a stolen token cannot guess the password freely)."""
+        if user.from_irods:
+            raise Conflict("you log in with iRODS credentials and have no API password: "
+                           "change your password in iRODS (e.g. with ipasswd)")
+        validate_password(new)
+        now = utcnow()
+        self._refuse_banned(user, ip, now, "password change")
+        valid = self.passwords.verify(user.password_hash, current)
+        new_hash = self.passwords.hash(new) if valid else None  # hashing outside the lock
+        with self.db.transaction(write=True) as session:
+            record = session.get(User, user.id, with_for_update=True)
+            if record is None:
+                raise Unauthorized("account deleted")
+            wrong = not valid or record.password_hash != user.password_hash
+            if wrong:
+                self.bans.failed(session, record, ip, now)
+            else:
+                record.password_hash = new_hash
+                self.bans.lift(session, record.id, now)
+                session.execute(update(Token).where(Token.user_id == record.id,
+                                                    Token.id != keep.id).values(revoked=True))
+        if wrong:  # raised after the commit, which keeps the failure counted
+            raise PermissionDenied("the current password is wrong")
+        log.info("%s changed their password; their other tokens are revoked", user.username)
+
     def delete_user(self, username: str) -> None:
         """Delete a user and their tokens (their home collection stays). Never the last admin."""
         with self.db.transaction(write=True) as session:

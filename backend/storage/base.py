@@ -26,6 +26,7 @@ from typing import BinaryIO, Iterable, Iterator, Literal
 from backend.errors import (BadRequest, NotFound, PermissionDenied, RangeNotSatisfiable,
                             Unprocessable)
 from backend.storage.accounts import EVERYONE, Directory
+from backend.storage.checksums import PartDigest
 
 DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024
 
@@ -272,6 +273,39 @@ class Storage(ABC):
         object is AlreadyExists; `parents` creates missing collections.
         """
 
+    # --- resumable uploads (backend/uploads keeps the sessions) -------------------------
+    # A partial object holds the bytes of one unfinished upload to `path`, under an id of
+    # 32 hex digits the caller chose. It is invisible (listings, stat, search) and becomes
+    # the object at `path` only when completed; its bytes count for its uploader's quota
+    # through the upload's declared length (backend/uploads), not as stored data.
+
+    @abstractmethod
+    def write_partial(self, path: str, upload: str, chunks: Iterable[bytes], *, offset: int,
+                      parents: bool = False, digest: "PartDigest | None" = None) -> int:
+        """Append `chunks` to the partial object of `upload` (created when `offset` is 0),
+        which must then hold exactly `offset` bytes (Conflict otherwise); return its size.
+        With `digest`, bytes that do not match it are cut off again (PartChecksumMismatch).
+
+        Checked before a byte is read: write access where `path` will be (and `parents`
+        creates missing collections, which stay). What arrived before `chunks` raised
+        (a client that went away) is kept: the upload resumes from there.
+        """
+
+    @abstractmethod
+    def partial_size(self, path: str, upload: str) -> int | None:
+        """The bytes the partial object of `upload` holds; None when there is none."""
+
+    @abstractmethod
+    def complete_partial(self, path: str, upload: str, *, force: bool = False,
+                         checksum: str | None = None, size: int | None = None) -> Info:
+        """Make the partial object of `upload` the data object at `path`, as
+        write_in_streaming stores one (checksummed, atomic, `force` to overwrite). When
+        `size` or `checksum` do not match, the partial object stays and the error says why."""
+
+    @abstractmethod
+    def discard_partial(self, path: str, upload: str) -> None:
+        """Remove the partial object of `upload`, if any."""
+
     @abstractmethod
     def read_in_streaming(self, path: str, *, offset: int = 0, length: int | None = None,
                           chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[bytes]:
@@ -307,9 +341,36 @@ class Storage(ABC):
         """The stored `sha2:` checksum; with `verify`, recompute it from the bytes and compare."""
 
     @abstractmethod
+    def touch(self, path: str, *, modified: datetime | None = None, create: bool = True) -> Info:
+        """Set the modify time of a data object or collection to `modified` (now when None),
+        as iRODS' touch API (`itouch`) does; a path naming nothing becomes an empty data object
+        (checksummed as any upload), or NotFound when not `create`. Needs write access (on
+        the parent collection to create)."""
+
+    @abstractmethod
+    def apply_metadata(self, path: str, operations: list[tuple[str, AVU]]) -> list[AVU]:
+        """Apply AVU operations to one path, all of them or none (iRODS' atomic metadata API);
+        return its AVUs afterwards. Operations, in order: ("add", avu) adds it unless present,
+        ("remove", avu) removes it if present, ("set", avu) makes it the only value of its
+        attribute. Unprocessable for an unknown operation or an empty attribute or value
+        (backend.storage.avu_operations), before anything changes. Needs write access."""
+
+    @abstractmethod
+    def check_subtree(self, path: str, level: AccessLevel = AccessLevel.read) -> None:
+        """PermissionDenied unless this session holds `level` on `path` and on everything
+        below it: an operation on a whole tree (an archive of a collection) is then refused
+        whole, before it starts, rather than done with holes."""
+
+    @abstractmethod
     def owned_bytes(self, owner: str) -> int:
         """The bytes of the data objects `owner` owns in this zone, wherever they lie and
         whoever asks: what counts against their quota (backend/quotas.py)."""
+
+    @abstractmethod
+    def search(self, query, *, after: str | None = None, limit: int = 100) -> Page:
+        """Data objects and collections meeting `query` (backend.storage.search.Query) that this
+        session may read, ordered by (collection, name); `after` continues after that path
+        (keyset paging: a deep page costs what the first does)."""
 
     # --- conveniences, written once ---------------------------------------
 
@@ -340,6 +401,11 @@ class Storage(ABC):
             return info.size or 0
         return sum(self.du(child.path) if child.type == COLLECTION else child.size or 0
                    for child in self.children(info.path))
+
+    def count_children(self, path: str) -> int:
+        """How many children of a collection this session may see (what a listing would
+        page through). Backends that can count in their catalog do so instead of walking."""
+        return sum(1 for _ in self.children(path))
 
     def children(self, path: str, *, page_size: int = 1000) -> Iterator[Info]:
         """Every child of a collection, by name, fetched a keyset page at a time."""
@@ -450,4 +516,39 @@ class StorageBackend(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release pooled resources."""
+
+    # --- groups, as iRODS has them: ACL entries name a group as they name a user, and a
+    # group's members get what it is granted. The group "public" (everyone) is implicit:
+    # no method lists, changes or removes it. Group and user names share one namespace.
+
+    @abstractmethod
+    def groups(self) -> dict[str, list[str]]:
+        """Every group but public -> its members' names, sorted."""
+
+    @abstractmethod
+    def group_members(self, group: str) -> list[str]:
+        """The members of `group`, sorted; NotFound for no such group."""
+
+    @abstractmethod
+    def groups_of(self, user: str) -> list[str]:
+        """The groups `user` is in (public not named), sorted."""
+
+    @abstractmethod
+    def create_group(self, group: str) -> None:
+        """AlreadyExists when a group or an account has that name."""
+
+    @abstractmethod
+    def remove_group(self, group: str) -> None:
+        """Remove the group, its memberships and every ACL entry naming it (as iRODS'
+        `iadmin rmgroup` does since 4.3.4). NotFound for no such group."""
+
+    @abstractmethod
+    def add_member(self, group: str, user: str) -> None:
+        """Put `user` in `group` (nothing when already in it); NotFound for no such group
+        or account. Takes effect at once for every session of `user`."""
+
+    @abstractmethod
+    def remove_member(self, group: str, user: str) -> None:
+        """Take `user` out of `group`; NotFound when they are not in it. Takes effect at
+        once for every session of `user`."""
 

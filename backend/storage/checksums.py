@@ -34,3 +34,20 @@ def parse(checksum: str) -> bytes:
 
 def to_hex(checksum: str) -> str:
     return parse(checksum).hex()
+
+
+class PartDigest:
+    """Checks bytes against a digest a client sent with them (`algorithm` as hashlib names
+    it: a tus client's `Upload-Checksum: sha1 <base64>`), hashing them as they pass."""
+
+    def __init__(self, algorithm: str, digest: bytes):
+        self.algorithm, self.expected = algorithm, digest
+        self._hash = hashlib.new(algorithm)
+
+    def passing(self, chunks):
+        for chunk in chunks:
+            self._hash.update(chunk)
+            yield chunk
+
+    def matches(self) -> bool:
+        return self._hash.digest() == self.expected

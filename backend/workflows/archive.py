@@ -1,6 +1,6 @@
 """A job's inputs or outputs as one zip archive, streamed while it is built.
 
-zipstream-ng writes the archive as a generator (no temporary file, no seeking); entries
+backend/archives/pack.py writes the archive as a generator (no temporary file, no seeking); entries
 are stored uncompressed, so the archive's size is known before the first byte and the
 response carries a Content-Length. Every file is read with the requesting user's storage
 session: what the user may no longer read fails the download (403) before it starts.
@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from zipstream import ZIP_STORED, ZipStream
-
+from backend.archives import pack
 from backend.storage import paths
 from backend.storage.base import COLLECTION, Storage
 
@@ -44,13 +43,6 @@ def _entries(storage: Storage, path: str, name: str, info=None) -> list[tuple[st
 
 def zip_stream(storage: Storage, entries: list[tuple[str, str, int]], chunk_size: int
                ) -> tuple[Iterator[bytes], int]:
-    """The archive's chunks and its exact size."""
-    archive = ZipStream(compress_type=ZIP_STORED, sized=True)
-    for name, path, size in entries:
-        # Opening is deferred to the moment zipstream reaches the entry.
-        archive.add(_lazy(storage, path, chunk_size), name, size=size)
-    return iter(archive), len(archive)
-
-
-def _lazy(storage: Storage, path: str, chunk_size: int) -> Iterator[bytes]:
-    yield from storage.read_in_streaming(path, chunk_size=chunk_size)
+    """The archive's chunks and its exact size (backend.archives.pack builds it)."""
+    return pack.zip_stream(storage, [pack.Entry(name, path, size) for name, path, size in entries],
+                           chunk_size)

@@ -102,3 +102,19 @@ def test_every_data_endpoint_needs_a_token(api, anonymous, place):
     assert anonymous.get(api.url("/api/metadata/" + place("x")[1:])).status_code == 401
     assert anonymous.get(api.url("/api/permissions/" + place("x")[1:])).status_code == 401
     assert anonymous.get(api.url("/api/tickets")).status_code == 401
+
+
+def test_count_says_how_many_entries_the_caller_may_see(api, alice, bob, place):
+    alice.post(api.data_url(place("counted")))
+    for index in range(12):
+        alice.put(api.data_url(place(f"counted/f{index:02d}")), data=b".")
+    alice.post(api.data_url(place("counted/sub")))
+    page = alice.get(api.data_url(place("counted")), params={"limit": 5, "count": "true"}).json()
+    assert page["count"] == 13 and len(page["items"]) == 5
+    assert "count" not in alice.get(api.data_url(place("counted"))).json()
+    # bob sees only what is shared with him, and the count says so
+    alice.put(api.url("/api/permissions" + place("counted")), json={"user": "bob", "level": "read"})
+    for name in ("f00", "f01", "f02"):
+        alice.put(api.url("/api/permissions" + place(f"counted/{name}")),
+                  json={"user": "bob", "level": "read"})
+    assert bob.get(api.data_url(place("counted")), params={"count": "true"}).json()["count"] == 3

@@ -66,3 +66,21 @@ def test_ticket_strings_and_tokens_never_reach_the_log(live_api):
     assert ticket["string"] not in log
     assert carol.headers["Authorization"].split()[1] not in log
     assert PASSWORD not in log
+
+
+def test_curl_gets_the_quota_refusal_before_sending_the_body(live_api_factory, tmp_path):
+    live = live_api_factory()
+    admin = live.session(live.admin_token())
+    assert admin.post(live.url + "/admin/users", json={"username": "dora", "password": PASSWORD,
+                                                      "quota": 1000}).status_code == 201
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * (8 * 1024 * 1024))
+    done = subprocess.run(
+        ["curl", "-sS", "-T", str(big), "-H", "Expect: 100-continue",
+         "-H", f"Authorization: Bearer {live.login('dora', PASSWORD)}",
+         "-w", "\n%{http_code} %{size_upload}", live.url + "/api/data/tempZone/home/dora/big.bin"],
+        capture_output=True, timeout=60, check=True)
+    body, _, summary = done.stdout.decode().rpartition("\n")
+    status, uploaded = summary.split()
+    assert int(status) == 403 and "quota" in body
+    assert float(uploaded) < 1024 * 1024

@@ -6,8 +6,15 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from openapi_spec_validator import validate
 
+@schemathesis.serializer("application/offset+octet-stream", "application/zip", "application/x-tar",
+                         "application/gzip")
+def raw_bytes(ctx, value):
+    """tus PATCH bodies and archives are raw bytes, which schemathesis cannot make of these types."""
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
 SECURED_PREFIXES = ("/api/data", "/api/metadata", "/api/permissions", "/api/copy", "/api/move",
-                    "/auth/profile", "/auth/tokens", "/auth/logout", "/admin/")
+                    "/auth/profile", "/auth/tokens", "/auth/logout", "/admin/", "/api/uploads")
 
 
 def test_spec_validates_and_documents_every_endpoint(api):

@@ -8,7 +8,8 @@ For benchmarks only: --seed OWNER:COLLECTION:COUNT fills COLLECTION (made with i
 parents, owned by OWNER, a user given with --user) with COUNT small data objects
 object-0000000.dat ... (content: their number) straight into the catalog before
 serving, as OWNER creating them would; 100,000 objects through a client would
-take long enough to swamp what the benchmark measures.
+take long enough to swamp what the benchmark measures. With --seed-avus each of
+them also gets the three AVUs of seed_avus(its number), for search benchmarks.
 """
 
 import argparse
@@ -34,12 +35,23 @@ def _seed(text):
     return owner, collection, int(count)
 
 
-def seed(catalog, owner, collection, count):
-    """COUNT data objects in `collection` (made if missing), created as `owner` would."""
+def seed_avus(index):
+    """The AVUs (attribute, value, unit) --seed-avus gives object number `index`: a tenth of
+    the objects share each experiment, every one has its own sample, a hundredth share each
+    quality (two digits)."""
+    return [("experiment", f"exp-{index % 10}", ""), ("sample", f"s-{index:07d}", ""),
+            ("quality", f"{index % 100:02d}", "")]
+
+
+def seed(catalog, owner, collection, count, avus=False):
+    """COUNT data objects in `collection` (made if missing), created as `owner` would; with
+    `avus`, each carrying the AVUs of seed_avus."""
     catalog.mkdir(owner, collection, recursive=True)
     for index in range(count):
         obj = catalog.create(owner, f"{collection}/object-{index:07d}.dat")
         obj.data = bytearray(b"%d" % index)
+        if avus:
+            obj.avus = [[catalog.next_id(), *avu, obj.ctime, obj.ctime] for avu in seed_avus(index)]
 
 
 def parse_args(argv):
@@ -51,6 +63,8 @@ def parse_args(argv):
                         help="a rodsuser; repeat for more")
     parser.add_argument("--seed", type=_seed, action="append", default=[], metavar="OWNER:COLLECTION:COUNT",
                         help="benchmarks only: COUNT data objects in COLLECTION at start; repeat for more")
+    parser.add_argument("--seed-avus", action="store_true",
+                        help="benchmarks only: give each seeded object the AVUs of seed_avus()")
     parser.add_argument("--irods-version", choices=sorted(RELEASES), default="4.3",
                         help="the iRODS release it presents itself as")
     parser.add_argument("--tls-cert")
@@ -73,7 +87,7 @@ def main(argv=None):
     for name, password in args.user:
         server.add_user(name, password)
     for owner, collection, count in args.seed:
-        seed(server.catalog, owner, collection, count)
+        seed(server.catalog, owner, collection, count, avus=args.seed_avus)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -38,9 +38,27 @@ _COND = re.compile(r"^\s*(=|<>|!=|>=|<=|>|<|not like|like|not in|in|between)\s*(
 _QUOTED = re.compile(r"'((?:[^']|'')*)'")
 
 
-def _like(pattern, value):
-    regex = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern)
-    return re.fullmatch(regex, value, re.S) is not None
+# The columns the catalog keeps as numbers (bigint, integer in iRODS' icatSysTables.sql):
+# ids, sizes, replica numbers and statuses, access types, ticket counts. A condition on one
+# compares numerically; on any other column (names, paths, AVUs, the zero-padded times, all
+# varchar) it compares text, as PostgreSQL does with the bound string: '10' < '9'.
+NUMERIC_COLUMNS = frozenset({
+    101, 201, 301, 401, 402, 404, 407, 413, 417, 423, 500, 505, 603, 613, 633, 643,
+    700, 703, 704, 710, 713, 714, 900, 1000, 1600, 2000, 2001, 2002, 2003,
+    2200, 2203, 2204, 2206, 2207, 2211, 2212, 2213, 2214})
+
+
+def like_regex(pattern):
+    """A LIKE pattern as a regular expression: % any run, _ one character, and a backslash
+    taking the next character literally (PostgreSQL's default escape)."""
+    out, chars = [], iter(pattern)
+    for ch in chars:
+        if ch == "\\":
+            ch = next(chars, "\\")
+            out.append(re.escape(ch))
+        else:
+            out.append(".*" if ch == "%" else "." if ch == "_" else re.escape(ch))
+    return "".join(out)
 
 
 def _number(value):
@@ -51,22 +69,32 @@ def _number(value):
 
 
 def parse_condition(condition):
-    """'<op> <args>' -> (op, [args]), the arguments unquoted."""
+    """'<op> <args>' -> (op, [args]), the arguments unquoted. A single argument is what lies
+    between the first quote and the last, embedded quotes included, as iRODS' insertWhere
+    binds it; in and between take a list of quoted strings."""
     match = _COND.match(condition)
     if not match:
         raise IrodsError(E.CAT_INVALID_ARGUMENT, f"condition {condition!r}")
     op, rest = match.group(1).lower(), match.group(2)
+    if op not in ("in", "not in", "between"):
+        first, last = rest.find("'"), rest.rfind("'")
+        if first >= 0 and last > first:
+            return op, [rest[first + 1:last]]
     return op, [a.replace("''", "'") for a in _QUOTED.findall(rest)] or [rest.strip()]
 
 
-def make_test(condition, upper):
+def make_test(condition, upper, numeric=True):
+    """A test of a column's text against a condition; `numeric`: the column holds numbers
+    (compared as numbers when both sides are), else text is compared as text."""
     op, args = parse_condition(condition)
     norm = (lambda s: s.upper()) if upper else (lambda s: s)
     args = [norm(a) for a in args]
 
     def compare(value, arg):
-        a, b = _number(value), _number(arg)
+        a, b = (_number(value), _number(arg)) if numeric else (None, None)
         return (a, b) if a is not None and b is not None else (value, arg)
+
+    pattern = re.compile(like_regex(args[0]), re.S) if op in ("like", "not like") else None
 
     def test(value):
         value = norm(value)
@@ -75,7 +103,7 @@ def make_test(condition, upper):
         if op in ("<>", "!="):
             return value != args[0]
         if op in ("like", "not like"):
-            return _like(args[0], value) == (op == "like")
+            return (pattern.fullmatch(value) is not None) == (op == "like")
         if op in ("in", "not in"):
             return (value in args) == (op == "in")
         if op == "between":
@@ -169,11 +197,24 @@ def _readable(cat, node, actor):
     return ticket is not None and ticket.covers(node.path)
 
 
+# What a page is taken to need of a source in its order: its rows up to this many times the
+# page (a condition met by one row in 20 or more), as a database's planner would reckon.
+ORDERED_READ = 20
+
+
+def _cost(source, leading, want):
+    """The nodes a query would read from `source`: all of them, unless they come in the
+    query's order and a page is wanted (then it stops when full)."""
+    if want is not None and source.fit(leading):
+        return min(source.size, want * ORDERED_READ)
+    return source.size
+
+
 def _node_query(cat, actor, fam, selects, flags, conds, tests, upper, want, raw=False, after=None):
     """(result tuples, resume) of a query on data objects or collections, sorted; with `want`,
     the first `want` of them at least (more when the sort ties), else all. `resume` is None
-    when they are all, else the leading sort column's value of the last: pass it as `after`
-    to read on from there. raw: the matching rows themselves (dicts, neither de-duplicated nor
+    when they are all, else (indexes of the leading sort columns the nodes came ordered by,
+    the last row's values of them): pass it as `after` to read on from there. raw: the matching rows themselves (dicts, neither de-duplicated nor
     sorted), for aggregates."""
     admin = cat.is_admin(actor.name)
     first, others = _joins(tests, fam)
@@ -195,35 +236,49 @@ def _node_query(cat, actor, fam, selects, flags, conds, tests, upper, want, raw=
             return _readable(cat, row["coll"], actor)
         return True
 
-    ordering = [i for i, f in enumerate(flags) if f & (ORDER_BY | ORDER_BY_DESC)]
-    primary = ordering[0] if ordering else 0
-    desc = bool(ordering) and bool(flags[primary] & ORDER_BY_DESC)
-    sort_col = selects[primary] if selects else None
-    cursor = (sort_col, "<" if desc else ">", after) if after is not None else None
+    ordering = [i for i, f in enumerate(flags) if f & (ORDER_BY | ORDER_BY_DESC)] or [0]
+    primary = ordering[0]
+    desc = bool(flags) and bool(flags[primary] & ORDER_BY_DESC)
+    leading = [selects[i] for i in ordering] if selects else []
+    cursor = None
+    if after is not None:  # (indexes of the sort columns the last page stopped on, their values)
+        cursor = (tuple(selects[i] for i in after[0]), "<" if desc else ">", after[1])
     found = [] if upper else R.sources(cat, fam, [(c, *parse_condition(t)) for c, t in conds], cursor)
-    best = min(found, key=lambda s: (s.size, s.ordered_by != sort_col)) if found else None
+    best = min(found, key=lambda s: (_cost(s, leading, want), not s.fit(leading))) if found else None
+    # How many leading sort columns the nodes come ordered by (descending: one at most).
+    fit = best.fit(leading) if best is not None else 0
+    fit = 0 if desc and fit > 1 else fit
     if best is None:
         nodes = (cat.objs if fam in R.DATA_FAMILIES else cat.colls).values()
     else:
-        nodes = best.iterate(reverse=desc and best.ordered_by == sort_col)
+        nodes = best.iterate(reverse=desc and fit > 0)
+    # A node whose AVUs cannot meet the metadata joins makes no row: skipped before its rows
+    # are built (the rows are still tested one by one).
+    meta = R.META_COLUMNS.get(fam, ())
+    joins = [j for j in [[(c, t) for c, t in first if c in meta]] + others if j]
+    if joins:
+        nodes = (node for node in nodes if _joined(node.avus, fam, joins))
     rows = (row for node in nodes for row in R.node_rows(cat, fam, node) if keep(row))
     if raw:
         return list(rows), None
     tuples = (tuple(row.get(c, "") for c in selects) for row in rows)
-    if want is None or best is None or best.ordered_by != sort_col:
+    if want is None or fit == 0:
         if after is not None:  # the catalog changed under an open query: another index won
-            tuples = (t for t in tuples if (t[primary] < after if desc else t[primary] > after))
+            key = lambda t: tuple(t[i] for i in after[0])  # noqa: E731
+            tuples = (t for t in tuples if (key(t) < after[1] if desc else key(t) > after[1]))
         return _distinct_sorted(tuples, flags), None
-    # The nodes come in the order of the leading sort column: sort each run of equal values
+    # The nodes come in the order of the leading sort columns: sort each run of equal values
     # as the whole would be, and stop after the run that fills the page.
+    run_columns = tuple(ordering[:fit])
+    key = lambda t: tuple(t[i] for i in run_columns)  # noqa: E731
     out, run_, value = [], [], object()
     for row in tuples:
-        if row[primary] != value:
+        if key(row) != value:
             out += _distinct_sorted(run_, flags)
             run_ = []
             if len(out) >= want:
-                return out, out[-1][primary]
-            value = row[primary]
+                return out, (run_columns, key(out[-1]))
+            value = key(row)
         run_.append(row)
     return out + _distinct_sorted(run_, flags), None
 
@@ -256,7 +311,7 @@ def run(cat, body, actor):
         with cat.lock:
             _CURSORS.get(cat, {}).pop((query, start), None)
         raise IrodsError(E.CAT_NO_ROWS_FOUND, "closed")
-    tests = [(col, make_test(text, upper)) for col, text in conds]
+    tests = [(col, make_test(text, upper, col in NUMERIC_COLUMNS)) for col, text in conds]
     columns = selects + [c for c, _ in conds]
     aggregate = any((flag & AGGREGATE_MASK) in AGGREGATES for flag in flags)
     count_all = bool(options & RETURN_TOTAL_ROW_COUNT)

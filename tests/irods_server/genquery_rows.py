@@ -53,22 +53,29 @@ def _family(columns):
 
 DATA_META, COLL_META, DATA_ACL, COLL_ACL, DATA, COLL = (
     "data_meta", "coll_meta", "data_acl", "coll_acl", "data", "coll")
-DATA_FAMILIES, COLL_FAMILIES = {DATA_META, DATA_ACL, DATA}, {COLL_META, COLL_ACL, COLL}
+# AVUs and access entries in one query (a search filtered by the reader's ACL): R_META_MAIN
+# and R_OBJT_ACCESS both joined, a row per AVU and entry.
+DATA_META_ACL, COLL_META_ACL = "data_meta_acl", "coll_meta_acl"
+DATA_FAMILIES = {DATA_META, DATA_ACL, DATA, DATA_META_ACL}
+COLL_FAMILIES = {COLL_META, COLL_ACL, COLL, COLL_META_ACL}
 # The AVUs of the small tables (resources, users and groups): rows() makes them, no index.
 RESC_META, USER_META = "resc_meta", "user_meta"
 # The columns of R_META_MAIN joined to objects / collections / resources / users, the attribute
 # name first.
 META_COLUMNS = {DATA_META: range(600, 606), COLL_META: range(610, 616), RESC_META: range(630, 636),
-                USER_META: range(640, 646)}
+                USER_META: range(640, 646), DATA_META_ACL: range(600, 606),
+                COLL_META_ACL: range(610, 616)}
+ACL_OF = {DATA_META_ACL: DATA_ACL, COLL_META_ACL: COLL_ACL}
 
 
 def family(columns):
     """Which data objects' or collections' rows a query is about (None: another table)."""
     fam = _family(columns)
+    acl = 700 in fam or 1300 in fam
     if 600 in fam:
-        return DATA_META
+        return DATA_META_ACL if any(700 <= c < 710 for c in columns) else DATA_META
     if 610 in fam:
-        return COLL_META
+        return COLL_META_ACL if acl else COLL_META
     if 700 in fam and any(700 <= c < 710 for c in columns):
         return DATA_ACL
     if 700 in fam or 1300 in fam:
@@ -101,17 +108,25 @@ def node_rows(cat, fam, node):
     if fam == COLL:
         return [coll_columns(cat, node)]
     base = obj_columns(cat, node) if fam in DATA_FAMILIES else coll_columns(cat, node)
+    if fam in ACL_OF:
+        entries = _acl_columns(cat, ACL_OF[fam], node)
+        return [{**base, **meta_columns(fam, avu), **entry} for avu in node.avus for entry in entries]
     if fam in META_COLUMNS:
         return [{**base, **meta_columns(fam, avu)} for avu in node.avus]
+    return [{**base, **entry} for entry in _acl_columns(cat, fam, node)]
+
+
+def _acl_columns(cat, fam, node):
+    """The columns of each ACL entry of a node; an entry naming a group carries the group
+    (type rodsgroup) as user."""
     out = []
-    # One row per ACL entry; an entry naming a group carries the group (type rodsgroup) as user.
     for name, level in node.acl.items():
         user = cat.users[name]
         if fam == DATA_ACL:
-            out.append({**base, **user_columns(user), 700: str(level), 701: NAMES[level],
+            out.append({**user_columns(user), 700: str(level), 701: NAMES[level],
                         702: "access_type", 703: str(user.id), 704: str(node.id)})
         else:
-            out.append({**base, **user_columns(user), 710: str(level), 711: NAMES[level],
+            out.append({**user_columns(user), 710: str(level), 711: NAMES[level],
                         712: "access_type", 713: str(user.id), 714: str(node.id),
                         1300: user.name, 1301: user.zone})
     return out
@@ -119,10 +134,15 @@ def node_rows(cat, fam, node):
 
 class Source:
     """Nodes reached through an index: a superset of those a condition can match (the query
-    still tests every row). `ordered_by`: the column whose value they come sorted by."""
+    still tests every row). `orders`: the sort orders they come in, each a tuple of columns
+    (a collection's children by name: (DATA_NAME,), and (COLL_NAME, DATA_NAME) too)."""
 
-    def __init__(self, size, iterate, ordered_by=None):
-        self.size, self.iterate, self.ordered_by = size, iterate, ordered_by
+    def __init__(self, size, iterate, orders=()):
+        self.size, self.iterate, self.orders = size, iterate, tuple(orders)
+
+    def fit(self, leading):
+        """How many of the `leading` sort columns the nodes come ordered by (0: none)."""
+        return max((len(o) for o in self.orders if tuple(leading[:len(o)]) == o), default=0)
 
 
 def _listed(nodes):
@@ -131,16 +151,25 @@ def _listed(nodes):
 
 
 def _grouped(index, keys):
-    """The nodes under any of `keys` in an index of key -> {path: node}, each once."""
-    found = {}
-    for key in dict.fromkeys(keys):
-        found.update(index.get(key, {}))
-    return _listed(found.values())
+    """The nodes under any of `keys` in an index of key -> {path: node}, each once; read when
+    iterated (an index a query does not choose costs nothing), its size an upper bound."""
+    keys = list(dict.fromkeys(keys))
+
+    def iterate(reverse=False):
+        seen = set()
+        for key in keys:
+            for path, node in list(index.get(key, {}).items()):
+                if path not in seen:
+                    seen.add(path)
+                    yield node
+
+    return Source(sum(len(index.get(key, ())) for key in keys), iterate)
 
 
-def _children(table, parents, ordered_by, with_root=False, bounds=()):
-    """The children of `parents` in `table`; with one parent, in order of their names, and
-    only those within `bounds` ((operator, name): what a keyset page asks for)."""
+def _children(table, parents, orders, with_root=False, bounds=()):
+    """The children of `parents` in `table`; with one parent, in order of their names (the
+    `orders` that gives), and only those within `bounds` ((operator, name): what a keyset
+    page asks for)."""
     parents = list(dict.fromkeys(parents))
     ranges = []
     for parent in parents:
@@ -164,36 +193,58 @@ def _children(table, parents, ordered_by, with_root=False, bounds=()):
                 yield table["/"]
 
     size = sum(high - low + root for _, _, low, high, root in ranges)
-    return Source(size, iterate, ordered_by if len(parents) == 1 else None)
+    return Source(size, iterate, orders if len(parents) == 1 else ())
 
 
-def _textual(value):
-    """True when GenQuery compares `value` as text (a number compares as a number)."""
-    try:
-        float(value)
-    except ValueError:
-        return True
-    return False
+def _descendants(table, colls, after=None):
+    """The data objects of the collections `colls`, ordered by (COLL_NAME, DATA_NAME); after:
+    a cursor (columns, operator, values) on those two, where a keyset page resumes."""
+    colls = sorted(colls)
+    start, bound = 0, None
+    if after is not None and after[0] == (501, 403) and after[1] == ">":
+        start = bisect.bisect_left(colls, after[2][0])
+        bound = after[2]
+
+    def iterate(reverse=False):
+        for coll in colls[start:]:
+            names = table.child_names(coll)
+            low = bisect.bisect_right(names, bound[1]) if bound and coll == bound[0] else 0
+            for name in names[low:]:
+                yield table[join(coll, name)]
+
+    size = sum(len(table.child_names(coll)) for coll in colls[start:])
+    return Source(size, iterate, [(501, 403)])
+
+
+# The orders of the data objects of one collection, or of the subcollections of one.
+ONE_COLLECTION_OBJECTS = [(403,), (501, 403), (402, 403), (500, 403)]
+ONE_COLLECTION_COLLS = [(501,), (502, 501)]
 
 
 def _name_bounds(conds, column, prefix="", after=None):
-    """Range conditions on the column a children source is ordered by, as bounds on the
-    children's names (for collections: their paths less the parent's, `prefix`); `after`,
-    (column, operator, value): where a query's cursor resumes, compared as text."""
-    bounds = [(col, op, args[0]) for col, op, args in conds
-              if op in (">", ">=", "<", "<=") and args and _textual(args[0])]
+    """Range conditions on the column a children source is ordered by (a name, compared as
+    text), as bounds on the children's names (for collections: their paths less the parent's,
+    `prefix`); `after`, (columns, operator, values): where a query's cursor resumes, the
+    last of the columns being the name (the others are the same for every child)."""
+    after = (after[0][-1], after[1], after[2][-1]) if after else None
+    bounds = [(col, op, args[0]) for col, op, args in conds if op in (">", ">=", "<", "<=") and args]
     return [(op, value[len(prefix):]) for col, op, value in bounds + ([after] if after else [])
             if col == column and value.startswith(prefix)]
 
 
 def _like_prefix(pattern):
-    cut = min([i for i in (pattern.find("%"), pattern.find("_")) if i >= 0], default=len(pattern))
-    return pattern[:cut]
+    """The literal text a LIKE pattern starts with (a backslash escapes the next character)."""
+    out, chars = [], iter(pattern)
+    for ch in chars:
+        if ch in "%_":
+            break
+        out.append(next(chars, ch) if ch == "\\" else ch)
+    return "".join(out)
 
 
 def sources(cat, fam, conds, after=None):
     """Indexes that narrow the nodes of a query; conds: (column, operator, arguments); after:
-    (column, operator, value), a bound on the column a source is sorted by (a cursor)."""
+    (columns, operator, values), a bound on the columns a source is sorted by (a cursor)."""
     out = []
     data = fam in DATA_FAMILIES
     table = cat.objs if data else cat.colls
@@ -209,22 +260,26 @@ def sources(cat, fam, conds, after=None):
             out.append(_grouped(table.by_name, values))
         elif data and col in (402, 500) and values:
             parents = [cat.colls.by_id[v].path for v in values if v in cat.colls.by_id]
-            out.append(_children(table, parents, 403, bounds=_name_bounds(conds, 403, after=after)))
+            out.append(_children(table, parents, ONE_COLLECTION_OBJECTS,
+                                 bounds=_name_bounds(conds, 403, after=after)))
         elif col == 501 and values:
             if data:
-                out.append(_children(table, values, 403, bounds=_name_bounds(conds, 403, after=after)))
+                out.append(_children(table, values, ONE_COLLECTION_OBJECTS,
+                                     bounds=_name_bounds(conds, 403, after=after)))
             else:
                 out.append(_listed(table.get(v) for v in values))
         elif col == 501 and under is not None:
             if data:
-                out.append(_children(table, under, None))
+                out.append(_descendants(table, under, after))
             else:
                 out.append(_listed(table[p] for p in under))
         elif not data and col == 502 and values:
             bounds = _name_bounds(conds, 501, join(values[0], ""), after) if values[0] != "/" else ()
-            out.append(_children(table, values, 501, with_root=True, bounds=bounds))
+            out.append(_children(table, values, ONE_COLLECTION_COLLS, with_root=True, bounds=bounds))
         elif fam in META_COLUMNS and col == META_COLUMNS[fam][0] and values:
             out.append(_grouped(table.by_attr, values))
+        elif fam in META_COLUMNS and col == META_COLUMNS[fam][1] and values:
+            out.append(_grouped(table.by_value, values))
     return out
 
 

@@ -4,7 +4,7 @@ A PathTable is a dict path -> node that keeps, as it is changed (set, del, pop: 
 the namespace does, renames included), the indexes a real catalog has on
 R_COLL_MAIN / R_DATA_MAIN: children of a collection (their names sorted, so a page
 of a listing is read in order without sorting the collection at each query), id,
-name and AVU attribute. AVUs change without going through the table: a node's `avus`
+name, AVU attribute and AVU value (iRODS indexes R_META_MAIN's names and values apart). AVUs change without going through the table: a node's `avus`
 (model.Avus) calls the table back (Node._watcher) on every change.
 """
 
@@ -71,7 +71,7 @@ class _Names:
 
 
 class PathTable(dict):
-    """path -> node, with indexes by parent (sorted names), id, name and AVU attribute."""
+    """path -> node, with indexes by parent (sorted names), id, name, AVU attribute and value."""
 
     def __init__(self):
         super().__init__()
@@ -79,7 +79,8 @@ class PathTable(dict):
         self.by_id = {}  # str(id) -> node, as GenQuery compares the text
         self.by_name = {}  # name -> {path: node}
         self.by_attr = {}  # AVU attribute -> {path: node}
-        self._attrs = {}  # path -> the attributes it is indexed under
+        self.by_value = {}  # AVU value -> {path: node}
+        self._attrs = {}  # path -> the (attributes, values) it is indexed under
 
     # ---- the dict operations the catalog uses, each keeping the indexes --------------------
 
@@ -166,19 +167,22 @@ class PathTable(dict):
             self._index_avus(node.path, node)
 
     def _index_avus(self, path, node):
-        attrs = {avu[1] for avu in node.avus}
+        attrs, values = {avu[1] for avu in node.avus}, {avu[2] for avu in node.avus}
         if attrs:
-            self._attrs[path] = attrs
-            for attr in attrs:
-                self.by_attr.setdefault(attr, {})[path] = node
+            self._attrs[path] = (attrs, values)
+            for index, keys in ((self.by_attr, attrs), (self.by_value, values)):
+                for key in keys:
+                    index.setdefault(key, {})[path] = node
 
     def _unindex_avus(self, path):
-        for attr in self._attrs.pop(path, ()):
-            holders = self.by_attr.get(attr)
-            if holders is not None:
-                holders.pop(path, None)
-                if not holders:
-                    del self.by_attr[attr]
+        attrs, values = self._attrs.pop(path, ((), ()))
+        for index, keys in ((self.by_attr, attrs), (self.by_value, values)):
+            for key in keys:
+                holders = index.get(key)
+                if holders is not None:
+                    holders.pop(path, None)
+                    if not holders:
+                        del index[key]
 
 
 def colls_under_prefix(colls, prefix):

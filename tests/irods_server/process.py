@@ -14,10 +14,11 @@ class IrodsProcess:
     """start() / stop() (SIGTERM) / kill() (SIGKILL); a restart keeps the first start's port."""
 
     def __init__(self, port=0, zone="tempZone", admin=("rods", "rods"), users=(("alice", "apass"),),
-                 tls=None, ready_timeout=15, stderr=None, seed=(), version="4.3"):
+                 tls=None, ready_timeout=15, stderr=None, seed=(), version="4.3", seed_avus=False):
         self.port, self.zone, self.admin, self.users = port, zone, admin, dict(users)
         self.version = version  # the iRODS release it presents itself as (server.RELEASES)
         self.seed = list(seed)  # (owner, collection, count): benchmarks' bulk objects (see __main__)
+        self.seed_avus = seed_avus  # each seeded object with the AVUs of __main__.seed_avus
         self.stderr = stderr  # where the server's stderr goes (a file object); None: inherited
         self.tls = tls  # (cert, key) paths or None
         self.ready_timeout = ready_timeout
@@ -32,6 +33,8 @@ class IrodsProcess:
             argv += ["--user", f"{name}:{password}"]
         for owner, collection, count in self.seed:
             argv += ["--seed", f"{owner}:{collection}:{count}"]
+        if self.seed_avus:
+            argv.append("--seed-avus")
         if self.tls:
             argv += ["--tls-cert", str(self.tls[0]), "--tls-key", str(self.tls[1])]
         return argv

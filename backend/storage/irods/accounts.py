@@ -25,7 +25,7 @@ def end_account(session, zone: str, user: str) -> None:
         return  # iRODS has no such account: nothing can name it
     for row in session.query(TicketQuery.Ticket.string).filter(TicketQuery.Owner.name == user).all():
         PrcTicket(session, row[TicketQuery.Ticket.string]).delete()
-    for path in sorted(_granted_paths(session, user, ids[0])):
+    for path in sorted(granted_paths(session, user, ids[0])):
         # admin mode: a rodsadmin may change ACLs on anything, as `ichmod -M` does.
         session.acls.set(iRODSAccess("null", path, user, zone), admin=True)
 
@@ -50,7 +50,9 @@ def provide_anonymous(session, zone: str) -> bool:
     return True
 
 
-def _granted_paths(session, user: str, user_id) -> set[str]:
+def granted_paths(session, user: str, user_id) -> set[str]:
+    """Paths of what others than `user` own on which an ACL entry names `user` (a user or
+    a group: groups own nothing)."""
     objects = session.query(Collection.name, DataObject.name).filter(
         DataAccess.user_id == user_id, DataObject.owner_name != user)
     collections = session.query(Collection.name).filter(

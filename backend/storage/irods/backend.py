@@ -19,16 +19,16 @@ from pathlib import Path
 
 from irods.models import User
 
-from backend.errors import (NotFound, PermissionDenied, RapydoError, ServiceUnavailable,
-                            Unauthorized, Unprocessable)
+from backend.errors import (Conflict, NotFound, PermissionDenied, RapydoError,
+                            ServiceUnavailable, Unauthorized, Unprocessable)
 from backend.storage import paths
 from backend.storage.base import Storage, StorageBackend, usable_ticket
-from backend.storage.irods import accounts, connect
+from backend.storage.irods import accounts, connect, groups
 from backend.storage.irods.connect import ANONYMOUS, Credentials, SessionPool
 from backend.storage.irods.errors import ConnectionLost, translate
 from backend.storage.irods.managers import load_ticket
 from backend.storage.irods.storage import IrodsStorage
-from backend.storage.accounts import check_account_name
+from backend.storage.accounts import check_account_name, check_user_name
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,8 @@ class IrodsBackend(StorageBackend):
         # that any worker (or a later process) removes them once iRODS answers again.
         self._orphans = Path(settings.data_dir) / "irods-orphans"
         self._anonymous_ready = False
+        # Sessions re-read their user's group memberships when this changes (groups.py).
+        self.memberships = groups.MembershipClock(Path(settings.data_dir) / "irods-memberships")
 
     # --- sessions ------------------------------------------------------------------
 
@@ -215,7 +217,10 @@ class IrodsBackend(StorageBackend):
         home = paths.normalise(paths.join(f"/{self.zone}/home", user), self.zone)
         session = self._service_entry().session
         try:
-            if not session.query(User.id).filter(User.name == user).all():
+            found = session.query(User.type).filter(User.name == user).all()
+            if len(found) and found[0][User.type] == groups.GROUP:
+                raise Conflict(f"{user!r} is an iRODS group, not a user")
+            if not len(found):
                 session.users.create(user, "rodsuser")
             if not session.collections.exists(home):
                 raise ServiceUnavailable(f"iRODS has no home collection {home} for {user}")
@@ -234,10 +239,51 @@ class IrodsBackend(StorageBackend):
             return
         try:
             accounts.end_account(session, self.zone, user)
+            if groups.leave_all(session, self.zone, user):
+                self.memberships.tick()
         except RapydoError:
             raise
         except Exception as exc:
             raise self._lost(("service",), exc) from exc
+
+    # --- groups (groups.py), by the service account ------------------------------------------
+
+    def _administer(self, action, *names: str):
+        """`action(service session, zone, *names)`, its errors typed."""
+        session = self.catalog_session()
+        if session is None:
+            raise ServiceUnavailable("groups need the iRODS service account (IRODS_USER and "
+                                     "IRODS_PASSWORD, a rodsadmin)")
+        try:
+            return action(session, self.zone, *names)
+        except RapydoError:
+            raise
+        except Exception as exc:
+            raise self._lost(("service",), exc) from exc
+
+    def groups(self) -> dict[str, list[str]]:
+        return self._administer(groups.every)
+
+    def group_members(self, group: str) -> list[str]:
+        return self._administer(groups.members, check_user_name(group))
+
+    def groups_of(self, user: str) -> list[str]:
+        return self._administer(groups.of, check_user_name(user))
+
+    def create_group(self, group: str) -> None:
+        self._administer(groups.create, check_account_name(group))
+
+    def remove_group(self, group: str) -> None:
+        self._administer(groups.remove, check_account_name(group))
+        self.memberships.tick()
+
+    def add_member(self, group: str, user: str) -> None:
+        self._administer(groups.add_member, check_account_name(group), check_account_name(user))
+        self.memberships.tick()
+
+    def remove_member(self, group: str, user: str) -> None:
+        self._administer(groups.remove_member, check_account_name(group), check_user_name(user))
+        self.memberships.tick()
 
     def health(self) -> dict:
         details = {"backend": "irods", "host": self.settings.irods_host,

@@ -8,7 +8,7 @@ from typing import Literal
 
 from irods.access import iRODSAccess
 from irods.exception import CAT_INVALID_USER
-from irods.meta import iRODSMeta
+from irods.meta import AVUOperation, iRODSMeta
 from irods.models import Collection, DataObject, TicketQuery
 from irods.ticket import Ticket as PrcTicket
 
@@ -16,6 +16,7 @@ from backend.errors import AlreadyExists, Conflict, NotFound, Unprocessable
 from backend.storage.base import (AVU, COLLECTION, AccessLevel, Acl, AclManager,
                                   MetadataManager, Ticket, TicketManager, check_ticket_request,
                                   owned_ticket)
+from backend.storage import avu_operations
 from backend.storage.irods.errors import retried, translated
 from backend.storage.accounts import check_user_name
 
@@ -45,6 +46,10 @@ class _Manager:
         return path, self._storage._require(path, level, action)
 
 
+def _meta(avu: AVU) -> iRODSMeta:
+    return iRODSMeta(avu.attribute, avu.value, avu.unit or None)
+
+
 class IrodsMetadataManager(_Manager, MetadataManager):
     def _model(self, info):
         return Collection if info.type == COLLECTION else DataObject
@@ -66,22 +71,35 @@ class IrodsMetadataManager(_Manager, MetadataManager):
         path, info = self._changeable(path, avu)
         if avu in self.get(path):
             raise AlreadyExists(f"{path} already has {avu.attribute}={avu.value}")
-        self._irods.metadata.add(self._model(info), path,
-                                 iRODSMeta(avu.attribute, avu.value, avu.unit or None))
+        self._irods.metadata.add(self._model(info), path, _meta(avu))
 
     @translated
     def set(self, path: str, avu: AVU) -> None:
         path, info = self._changeable(path, avu)
-        self._irods.metadata.set(self._model(info), path,
-                                 iRODSMeta(avu.attribute, avu.value, avu.unit or None))
+        self._irods.metadata.set(self._model(info), path, _meta(avu))
 
     @translated
     def remove(self, path: str, avu: AVU) -> None:
         path, info = self._changeable(path, avu)
         if avu not in self.get(path):
             raise NotFound(f"{path} has no {avu.attribute}={avu.value}")
-        self._irods.metadata.remove(self._model(info), path,
-                                    iRODSMeta(avu.attribute, avu.value, avu.unit or None))
+        self._irods.metadata.remove(self._model(info), path, _meta(avu))
+
+    @translated
+    def apply(self, path: str, operations: list[tuple[str, AVU]]) -> list[AVU]:
+        """Storage.apply_metadata: the difference the operations make (written once, in
+        backend.storage.avu_operations), sent as one call of iRODS' atomic metadata API."""
+        operations = avu_operations.checked(operations)
+        self._storage._require_user("change metadata")
+        path, info = self._require(path, WRITE, "change the metadata of")
+        before = self.get(path)
+        after = avu_operations.outcome(before, operations)
+        removed, added = avu_operations.difference(before, after)
+        changes = ([AVUOperation(operation="remove", avu=_meta(avu)) for avu in removed]
+                   + [AVUOperation(operation="add", avu=_meta(avu)) for avu in added])
+        if changes:
+            self._irods.metadata.apply_atomic_operations(self._model(info), path, *changes)
+        return after
 
 
 class IrodsAclManager(_Manager, AclManager):

@@ -18,18 +18,22 @@ from __future__ import annotations
 import time
 import uuid
 import weakref
+from datetime import datetime, timezone
 from typing import BinaryIO, Iterable, Iterator
 
 import irods.keywords as kw
 
 from backend.errors import (AlreadyExists, ChecksumMismatch, Conflict, IncompleteTransfer,
-                            NotFound, PermissionDenied)
+                            NotFound, PartChecksumMismatch, PermissionDenied)
 from backend.storage import checksums, paths
-from backend.storage.base import (COLLECTION, DATAOBJECT, DEFAULT_CHUNK_SIZE, AccessLevel,
+from backend.storage.base import (AVU, COLLECTION, DATAOBJECT, DEFAULT_CHUNK_SIZE, AccessLevel,
                                   Info, Page, Storage, Ticket, check_offset,
                                   non_negative, read_arguments)
 from backend.storage.accounts import ANONYMOUS
+from backend.storage.checksums import PartDigest
 from backend.storage.irods import connect, queries, transfer
+from backend.storage.irods import search as irods_search
+from backend.storage.search import check_page
 from backend.storage.irods.errors import (ConnectionLost, raise_typed, retried, translate,
                                           translated)
 
@@ -80,15 +84,18 @@ class IrodsStorage(Storage):
     def _reader_ids(self) -> set[str] | None:
         """Ids whose ACL entries count for this session; None: let iRODS decide (tickets).
 
-        Kept READER_IDS_TTL seconds: a user added to a group (or `anonymous` to `public`)
-        gets its rights within that time, not at the pooled session's end."""
+        Kept READER_IDS_TTL seconds: a user added to a group outside the API (or
+        `anonymous` to `public`) gets its rights within that time, not at the pooled
+        session's end. Changes made through the backend (groups.py) count at once, in
+        every process: they change the backend's membership stamp."""
         if self.ticket is not None:
             return None
+        stamp = self._backend.memberships.stamp()
         cached = self._entry.cache.get("reader_ids")
-        if cached is None or time.monotonic() - cached[0] > READER_IDS_TTL:
-            cached = (time.monotonic(), queries.reader_ids(self._catalog, self.user))
+        if cached is None or cached[1] != stamp or time.monotonic() - cached[0] > READER_IDS_TTL:
+            cached = (time.monotonic(), stamp, queries.reader_ids(self._catalog, self.user))
             self._entry.cache["reader_ids"] = cached
-        return cached[1]
+        return cached[2]
 
     @property
     def _catalog(self):
@@ -280,26 +287,7 @@ class IrodsStorage(Storage):
                 min_size=self._settings.irods_parallel_min_size, options=self._write_options())
             if size is not None and received != size:
                 raise IncompleteTransfer(f"received {received} of the {size} bytes announced")
-            settle = self._adopt(temp) if temp != path or old is None else None
-            # iRODS computes and registers the checksum from the bytes it stored, so
-            # comparing with the client's covers the whole way (HTTP, us, iRODS), and
-            # we spend no CPU hashing them a second time.
-            stored = keeper.data_objects.chksum(temp)
-            if expected is not None and checksums.parse(stored) != expected:
-                raise ChecksumMismatch(f"the data has checksum {stored}, not the announced "
-                                       f"{checksums.format_sha256(expected)}")
-            if temp == path:
-                pass
-            elif old is not None or self.ticket is not None:
-                # Over an existing object (keeping its ACLs and AVUs, as `iput -f`), or
-                # made through a ticket: the copy is the keeper's, as if they uploaded it
-                # (iRODS would keep `anonymous` as the creator of a renamed object).
-                self._copy_object(temp, path, by=keeper, force=True)
-                self._discard(keeper, temp)
-            else:
-                keeper.data_objects.move(temp, path)
-            if settle is not None:
-                settle(path)
+            self._settle(temp, path, old, keeper, expected)
         except BaseException:
             if temp != path:
                 self._discard(keeper, temp)
@@ -307,6 +295,86 @@ class IrodsStorage(Storage):
         finally:
             self._transfer_done(session)
         return self._existing(path)
+
+    def _settle(self, temp: str, path: str, old: Info | None, keeper, expected) -> None:
+        """Make the complete temporary object `temp` the object at `path` (`temp` itself
+        when written in place): checksummed by iRODS, compared with `expected`, renamed
+        into place, or copied over `old`."""
+        settle = self._adopt(temp) if temp != path or old is None else None
+        # iRODS computes and registers the checksum from the bytes it stored, so
+        # comparing with the client's covers the whole way (HTTP, us, iRODS), and
+        # we spend no CPU hashing them a second time.
+        stored = keeper.data_objects.chksum(temp)
+        if expected is not None and checksums.parse(stored) != expected:
+            raise ChecksumMismatch(f"the data has checksum {stored}, not the announced "
+                                   f"{checksums.format_sha256(expected)}")
+        if temp == path:
+            pass
+        elif old is not None or self.ticket is not None:
+            # Over an existing object (keeping its ACLs and AVUs, as `iput -f`), or
+            # made through a ticket: the copy is the keeper's, as if they uploaded it
+            # (iRODS would keep `anonymous` as the creator of a renamed object).
+            self._copy_object(temp, path, by=keeper, force=True)
+            self._discard(keeper, temp)
+        else:
+            keeper.data_objects.move(temp, path)
+        if settle is not None:
+            settle(path)
+
+    # --- resumable uploads: the partial object is a hidden object beside the target ---
+
+    def _partial(self, path: str, upload: str) -> str:
+        if len(upload) != 32 or any(char not in "0123456789abcdef" for char in upload):
+            raise ValueError(f"invalid upload id {upload!r}")
+        return paths.join(paths.parent(path), f"{UPLOAD_PREFIX}{upload}")
+
+    @translated
+    def write_partial(self, path: str, upload: str, chunks: Iterable[bytes], *, offset: int,
+                      parents: bool = False, digest: PartDigest | None = None) -> int:
+        path = self._path(path)
+        offset = non_negative("offset", offset)
+        self._require_user("upload")
+        if parents and offset == 0 and self._existing(paths.parent(path)) is None:
+            self.mkdir(paths.parent(path), parents=True)
+        # Overwriting is decided at completion: here only the right to write there.
+        self._plan_write(path, force=True, parents=False)
+        temp = self._partial(path, upload)
+        try:
+            size = transfer.append(self.irods, temp, chunks if digest is None else digest.passing(chunks),
+                                   offset=offset, options=self._write_options())
+        except transfer.OffsetMismatch as mismatch:
+            raise Conflict(f"the upload holds {mismatch.size} bytes, not {offset}") from None
+        if digest is not None and not digest.matches():
+            self.irods.data_objects.truncate(temp, offset)
+            raise PartChecksumMismatch(f"the bytes sent do not match their {digest.algorithm} "
+                                       f"checksum: none of them was kept")
+        return size
+
+    @retried
+    def partial_size(self, path: str, upload: str) -> int | None:
+        partial = self._existing(self._partial(self._path(path), upload))
+        return None if partial is None else partial.size
+
+    @translated
+    def complete_partial(self, path: str, upload: str, *, force: bool = False,
+                         checksum: str | None = None, size: int | None = None) -> Info:
+        path = self._path(path)
+        expected = checksums.parse(checksum) if checksum else None
+        old, _ = self._plan_write(path, force=force, parents=False)
+        temp = self._partial(path, upload)
+        partial = self._existing(temp)
+        if partial is None:
+            raise NotFound("the upload has no data")
+        if size is not None and partial.size != size:
+            raise IncompleteTransfer(f"the upload holds {partial.size} of its {size} bytes")
+        self._settle(temp, path, old, self.irods, expected)
+        return self._existing(path)
+
+    @translated
+    def discard_partial(self, path: str, upload: str) -> None:
+        temp = self._partial(self._path(path), upload)
+        if self._existing(temp) is not None:
+            self._discard(self.irods, temp)
 
     def _keeper(self):
         """The PRC session that checksums, renames and discards an upload's temporary object.
@@ -516,6 +584,15 @@ class IrodsStorage(Storage):
         return queries.owned_bytes(self._backend.catalog_session() or self.irods, owner, self.zone)
 
     @retried
+    def search(self, query, *, after: str | None = None, limit: int = 100) -> Page:
+        query, after = check_page(query, after, limit, self.zone)
+        self._require_user("search")
+        # One row more than asked tells whether another page exists, without a count.
+        rows = irods_search.search(self._catalog, query, self._reader_ids, after=after,
+                                   count=limit + 1, hidden=UPLOAD_PREFIX)
+        return Page(items=rows[:limit], limit=limit, has_more=len(rows) > limit)
+
+    @retried
     def checksum(self, path: str, *, verify: bool = False) -> str:
         path = self._path(path)
         info = self._dataobject(path, READ, "checksum")
@@ -529,3 +606,34 @@ class IrodsStorage(Storage):
             # nothing on success, so the stored value is what we return.
             self.irods.data_objects.chksum(path, **{kw.VERIFY_CHKSUM_KW: ""})
         return info.checksum
+
+    @translated
+    def touch(self, path: str, *, modified: datetime | None = None, create: bool = True) -> Info:
+        self._require_user("touch")
+        path = self._path(path)
+        if self._existing(path) is None:
+            if not create:
+                raise NotFound(f"{path} does not exist")
+            # Created as an upload, not by the touch API, so that it gets what every upload
+            # gets: its checksum registered and its owner and ACL settled.
+            created = self.write_in_streaming(path, [], size=0)
+            if modified is None:
+                return created
+        info = self._require(path, WRITE, "touch")
+        options = {}
+        if modified is not None:
+            moment = modified if modified.tzinfo else modified.replace(tzinfo=timezone.utc)
+            options["seconds_since_epoch"] = int(moment.timestamp())
+        manager = self.irods.collections if info.type == COLLECTION else self.irods.data_objects
+        manager.touch(path, **options)  # iRODS' touch API (20007), as `itouch`
+        return self._existing(path)
+
+    def apply_metadata(self, path: str, operations: list[tuple[str, AVU]]) -> list[AVU]:
+        return self.metadata.apply(path, operations)
+
+    @retried
+    def check_subtree(self, path: str, level: AccessLevel = READ) -> None:
+        self._require_user("check a whole tree")
+        path = self._path(path)
+        if self._require(path, level, "access").type == COLLECTION:
+            self._require_subtree(path, level, "access all of")

@@ -157,6 +157,27 @@ def write(session, path: str, chunks: Iterable[bytes], *, size: int | None, thre
         first.close()
 
 
+def append(session, path: str, chunks: Iterable[bytes], *, offset: int, options: dict) -> int:
+    """Append `chunks` to the data object at `path` (created when missing), which must hold
+    `offset` bytes; return its size. What was written before `chunks` raised is kept: the
+    close that follows registers it (a resumable upload goes on from there)."""
+    handle = session.data_objects.open(path, "a", **options)
+    try:
+        if handle.tell() != offset:
+            raise OffsetMismatch(handle.tell())
+        for chunk in _pulled(chunks):
+            handle.write(chunk)
+        return handle.tell()
+    finally:
+        handle.close()
+
+
+class OffsetMismatch(Exception):
+    def __init__(self, size: int):
+        super().__init__(f"the upload holds {size} bytes")
+        self.size = size
+
+
 def _read(handle, job) -> bytes:
     offset, length = job
     handle.seek(offset)

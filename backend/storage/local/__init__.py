@@ -10,6 +10,7 @@ Modules, one idea each:
     metadata     AVUs
     acls         the ACL sub-manager
     tickets      tickets and their uses
+    groups       groups and their members (ACL entries name groups as they name users)
     backend      LocalBackend: sessions, homes, health
 """
 

@@ -1,6 +1,7 @@
 """The ACL sub-manager of a session: reading needs read, changing needs own; a grant
-names the group "public" or an account the directory knows (NotFound otherwise, so that
-a name nobody has yet cannot collect grants for whoever takes it later)."""
+names the group "public", a group of the catalog or an account the directory knows
+(NotFound otherwise, so that a name nobody has yet cannot collect grants for whoever
+takes it later)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from backend.errors import Conflict, NotFound
 from backend.storage import accounts
 from backend.storage.accounts import EVERYONE, Directory
 from backend.storage.base import AccessLevel, Acl, AclManager
-from backend.storage.local import nodes, permissions
+from backend.storage.local import groups, nodes, permissions
 from backend.storage.local.catalog import SUBTREE, Catalog, translate_errors
 
 
@@ -42,10 +43,12 @@ class LocalAclManager(AclManager):
         level = level if isinstance(level, AccessLevel) else AccessLevel.parse(level)
         path = self._normalise(path)
         # Removing an entry needs no account: stale names can always be cleaned up.
-        if level != AccessLevel.null and grantee != accounts.PUBLIC \
-                and not self._directory.known(grantee):
-            raise NotFound(f"no such user or group {grantee!r}")
+        # The directory is asked outside the catalog's write lock.
+        known = level == AccessLevel.null or grantee == accounts.PUBLIC \
+            or self._directory.known(grantee)
         with self._catalog.transaction() as conn:
+            if not known and not groups.exists(conn, grantee):
+                raise NotFound(f"no such user or group {grantee!r}")
             node = nodes.existing(conn, path)
             if recursive and node.is_collection:
                 # All or nothing: one node the actor does not own refuses the whole change.

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from backend.errors import Conflict, RapydoError
+from backend.errors import AlreadyExists, Conflict, NotFound, RapydoError
 from backend.storage import accounts, paths
 from backend.storage.base import AccessLevel, Storage, StorageBackend
-from backend.storage.local import nodes, permissions, tickets
+from backend.storage.local import groups, nodes, permissions, tickets
 from backend.storage.local.actors import TicketActor, UserActor
 from backend.storage.local.catalog import Catalog, now, translate_errors
 from backend.storage.local.storage import LocalStorage
@@ -76,6 +76,8 @@ class LocalBackend(StorageBackend):
         home = paths.normalise(paths.join(self._home_root, accounts.check_account_name(user)),
                                self.zone)
         with self.catalog.transaction() as conn:
+            if groups.exists(conn, user):
+                raise Conflict(f"{user!r} is a group, not a user")
             node, created = nodes.create_root(conn, home, user, now(),
                                               nodes.existing(conn, self._home_root))
             if not node.is_collection:
@@ -91,6 +93,52 @@ class LocalBackend(StorageBackend):
             conn.execute("DELETE FROM tickets WHERE owner = ?", (user,))
             conn.execute("DELETE FROM acls WHERE user = ? AND node_id IN"
                          " (SELECT id FROM nodes WHERE owner <> ?)", (user, user))
+            groups.leave_all(conn, user)
+
+    # --- groups (backend/storage/local/groups.py) ---------------------------------------
+
+    @translate_errors
+    def groups(self) -> dict[str, list[str]]:
+        return groups.every(self.catalog.connection())
+
+    @translate_errors
+    def group_members(self, group: str) -> list[str]:
+        return groups.members(self.catalog.connection(), accounts.check_user_name(group))
+
+    @translate_errors
+    def groups_of(self, user: str) -> list[str]:
+        return groups.of(self.catalog.connection(), accounts.check_user_name(user))
+
+    @translate_errors
+    def create_group(self, group: str) -> None:
+        group = accounts.check_account_name(group)
+        home = paths.normalise(paths.join(self._home_root, group), self.zone)
+        with self.catalog.transaction() as conn:
+            # The catalog's accounts are those with a home, as iRODS makes one per user.
+            if group == accounts.ANONYMOUS or nodes.by_path(conn, home) is not None:
+                raise AlreadyExists(f"an account is named {group!r}")
+            groups.create(conn, group)
+
+    @translate_errors
+    def remove_group(self, group: str) -> None:
+        with self.catalog.transaction() as conn:
+            groups.remove(conn, accounts.check_account_name(group))
+
+    @translate_errors
+    def add_member(self, group: str, user: str) -> None:
+        user = accounts.check_account_name(user)
+        if not self.accounts.known(user):
+            raise NotFound(f"no such user {user!r}")
+        with self.catalog.transaction() as conn:
+            if groups.exists(conn, user):
+                raise Conflict(f"{user!r} is a group: groups have users as members")
+            groups.add_member(conn, accounts.check_account_name(group), user)
+
+    @translate_errors
+    def remove_member(self, group: str, user: str) -> None:
+        with self.catalog.transaction() as conn:
+            groups.remove_member(conn, accounts.check_account_name(group),
+                                 accounts.check_user_name(user))
 
     def health(self) -> dict:
         try:

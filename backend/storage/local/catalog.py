@@ -30,7 +30,7 @@ from typing import Iterator
 
 from backend.errors import Conflict, InsufficientStorage, ServiceUnavailable
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: groups
 BUSY_TIMEOUT_MS = 30_000
 
 # Every statement is idempotent, so several processes may start at once: the
@@ -55,6 +55,10 @@ SCHEMA = (
     "CREATE UNIQUE INDEX IF NOT EXISTS nodes_parent_name ON nodes (parent_id, name)",
     # A user's usage (quotas) sums this index's entries of that owner, not the whole table.
     "CREATE INDEX IF NOT EXISTS nodes_owned ON nodes (owner, size) WHERE type = 'dataobject'",
+    # Search results come in (collection, name) order, as iRODS sorts them: this index hands
+    # them over in that order, so a page stops reading once full (local/search.py).
+    "CREATE INDEX IF NOT EXISTS nodes_collection_name"
+    " ON nodes (substr(path, 1, length(path) - length(name) - 1), name)",
     # The primary key doubles as the index of the listing's EXISTS filter.
     """CREATE TABLE IF NOT EXISTS acls (
         node_id INTEGER NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,
@@ -70,6 +74,8 @@ SCHEMA = (
         unit TEXT NOT NULL DEFAULT '',
         UNIQUE (node_id, attribute, value, unit)
     )""",
+    # Search starts from the AVUs of a rare `attribute = value` condition (local/search.py).
+    "CREATE INDEX IF NOT EXISTS avus_attribute_value ON avus (attribute, value)",
     """CREATE TABLE IF NOT EXISTS tickets (
         id INTEGER PRIMARY KEY,
         string TEXT NOT NULL UNIQUE,
@@ -85,6 +91,16 @@ SCHEMA = (
     # Deleting a node cascades to its tickets: without this index every delete
     # would scan the tickets table.
     "CREATE INDEX IF NOT EXISTS tickets_node ON tickets (node_id)",
+    # Groups, as iRODS keeps them beside its users: ACL entries name a group like a user.
+    # "public" is no row here: everyone is in it.
+    "CREATE TABLE IF NOT EXISTS groups (name TEXT PRIMARY KEY) WITHOUT ROWID",
+    """CREATE TABLE IF NOT EXISTS group_members (
+        group_name TEXT NOT NULL REFERENCES groups(name) ON DELETE CASCADE,
+        user TEXT NOT NULL,
+        PRIMARY KEY (group_name, user)
+    ) WITHOUT ROWID""",
+    # Permission checks ask for the groups of one user.
+    "CREATE INDEX IF NOT EXISTS group_members_user ON group_members (user, group_name)",
 )
 
 # A subtree selected by a range on the unique path index rather than by walking

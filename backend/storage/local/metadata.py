@@ -10,6 +10,7 @@ import sqlite3
 from typing import Callable
 
 from backend.errors import AlreadyExists, NotFound, Unprocessable
+from backend.storage import avu_operations
 from backend.storage.base import AVU, AccessLevel, MetadataManager
 from backend.storage.local import nodes
 from backend.storage.local.catalog import Catalog, translate_errors
@@ -25,6 +26,10 @@ def _check(avu: AVU) -> AVU:
     if not avu.attribute or not avu.value:
         raise Unprocessable("an AVU needs a non-empty attribute and value")
     return avu
+
+
+def _rows(node_id: int, avus: list[AVU]) -> list[tuple]:
+    return [(node_id, avu.attribute, avu.value, avu.unit) for avu in avus]
 
 
 def copy_all(conn: sqlite3.Connection, source_id: int, target_id: int) -> None:
@@ -89,3 +94,19 @@ class LocalMetadataManager(MetadataManager):
                 (node.id, avu.attribute, avu.value, avu.unit))
             if cursor.rowcount == 0:
                 raise NotFound(f"{path} has no AVU {avu.attribute}={avu.value}")
+
+    @translate_errors
+    def apply(self, path: str, operations: list[tuple[str, AVU]]) -> list[AVU]:
+        """Storage.apply_metadata: the whole change in one transaction."""
+        operations, path = avu_operations.checked(operations), self._normalise(path)
+        with self._catalog.transaction() as conn:
+            node = self._writable(conn, path)
+            before = [AVU(*row) for row in conn.execute(
+                "SELECT attribute, value, unit FROM avus WHERE node_id = ? ORDER BY id", (node.id,))]
+            after = avu_operations.outcome(before, operations)
+            removed, added = avu_operations.difference(before, after)
+            conn.executemany("DELETE FROM avus WHERE node_id = ? AND attribute = ? AND value = ?"
+                             " AND unit = ?", _rows(node.id, removed))
+            conn.executemany("INSERT INTO avus (node_id, attribute, value, unit) VALUES (?, ?, ?, ?)",
+                             _rows(node.id, added))
+        return after

@@ -65,6 +65,14 @@ def by_id(conn: sqlite3.Connection, node_id: int) -> Node | None:
     return _node(row) if row else None
 
 
+def count_children(conn: sqlite3.Connection, parent: Node, reader: str) -> int:
+    """How many children of `parent` `reader` may read: one walk of the (parent_id, name)
+    index with the ACL probe per row, no row built."""
+    return conn.execute(f"SELECT count(*) FROM nodes n WHERE n.parent_id = :parent"
+                        f" AND {permissions.READABLE}",
+                        {"parent": parent.id, "reader": reader}).fetchone()[0]
+
+
 def children(conn: sqlite3.Connection, parent: Node, reader: str, *, offset: int,
              limit: int, after: str | None = None) -> list[Node]:
     """Up to `limit` children readable by `reader`, in name order, from `offset`

@@ -1,9 +1,10 @@
 """Access control lists: who may do what on a node, as iRODS decides it.
 
-A user's effective level on a node is the highest of their own entry and the
-entry of the group "public" (everyone). Levels are those of `AccessLevel`
-(null=0 is stored as no row, read=1, write=2, own=3). Every check here is a
-primary-key probe on `acls (node_id, user)`.
+A user's effective level on a node is the highest of their own entry, the entries
+of the groups they are in (table group_members) and the entry of the group "public"
+(everyone). Levels are those of `AccessLevel` (null=0 is stored as no row, read=1,
+write=2, own=3). Every check here reads the few `acls` rows of one node (a range of
+its primary key); the reader's groups are one lookup per statement.
 """
 
 from __future__ import annotations
@@ -20,15 +21,23 @@ if TYPE_CHECKING:
     from backend.storage.local.nodes import Node
 
 
+def _holders(column: str, user: str) -> str:
+    """SQL: `column` names the user `user` (a :parameter), a group of theirs, or public.
+    The subquery is not correlated: SQLite runs it once per statement."""
+    return (f"({column} IN ({user}, '{PUBLIC}')"
+            f" OR {column} IN (SELECT m.group_name FROM group_members m WHERE m.user = {user}))")
+
+
 # The listing filter: correlated with `nodes n`, parameter :reader. Kept as SQL so
 # that unreadable children are skipped inside the index walk, not after paging.
-READABLE = ("EXISTS (SELECT 1 FROM acls a WHERE a.node_id = n.id"
-            " AND a.user IN (:reader, 'public') AND a.level >= 1)")
+READABLE = ("EXISTS (SELECT 1 FROM acls a WHERE a.node_id = n.id AND a.level >= 1"
+            f" AND {_holders('a.user', ':reader')})")
 
 
 def level_of(conn: sqlite3.Connection, node_id: int, user: str) -> AccessLevel:
-    row = conn.execute("SELECT max(level) FROM acls WHERE node_id = ? AND user IN (?, ?)",
-                       (node_id, user, PUBLIC)).fetchone()
+    row = conn.execute(
+        f"SELECT max(level) FROM acls WHERE node_id = :node AND {_holders('user', ':user')}",
+        {"node": node_id, "user": user}).fetchone()
     return AccessLevel(row[0] or 0)
 
 
@@ -45,7 +54,7 @@ def require_subtree(conn: sqlite3.Connection, root: str, user: str, level: Acces
     row = conn.execute(
         f"SELECT n.path FROM nodes n WHERE {SUBTREE}{only}"
         " AND NOT EXISTS (SELECT 1 FROM acls a WHERE a.node_id = n.id"
-        " AND a.user IN (:user, 'public') AND a.level >= :level) LIMIT 1",
+        f" AND {_holders('a.user', ':user')} AND a.level >= :level) LIMIT 1",
         {"root": root, "user": user, "level": int(level)},
     ).fetchone()
     if row is not None:

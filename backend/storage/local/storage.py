@@ -18,19 +18,22 @@ again inside the write transaction, where nobody else can change the answer.
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from typing import BinaryIO, Iterable, Iterator
 
 from backend.errors import (AlreadyExists, ChecksumMismatch, Conflict,
-                            IncompleteTransfer, NotFound, PermissionDenied,
-                            ServiceUnavailable)
-from backend.storage import checksums, paths
+                            IncompleteTransfer, NotFound, PartChecksumMismatch,
+                            PermissionDenied, ServiceUnavailable)
+from backend.storage import checksums, paths, search
 from backend.storage.accounts import EVERYONE, Directory
-from backend.storage.base import (COLLECTION, DATAOBJECT, DEFAULT_CHUNK_SIZE, AccessLevel,
+from backend.storage.checksums import PartDigest
+from backend.storage.base import (AVU, COLLECTION, DATAOBJECT, DEFAULT_CHUNK_SIZE, AccessLevel,
                                   Info, Page, Storage, Ticket, check_offset,
                                   non_negative, read_arguments)
 from backend.storage.local import metadata, nodes, permissions
+from backend.storage.local import search as local_search
 from backend.storage.local.acls import LocalAclManager
-from backend.storage.local.catalog import Catalog, now, translate_errors
+from backend.storage.local.catalog import Catalog, now, to_db, translate_errors
 from backend.storage.local.metadata import LocalMetadataManager
 from backend.storage.local.nodes import Node
 from backend.storage.local.tickets import LocalTicketManager
@@ -100,16 +103,26 @@ class LocalStorage(Storage):
     def list(self, path: str, *, offset: int = 0, limit: int = 100, after: str | None = None) -> Page:
         offset = non_negative("offset", offset)
         limit = non_negative("limit", limit, positive=True)
-        path = self._path(path)
         conn = self._catalog.connection()
-        node = nodes.existing(conn, path)
-        reader = self._actor.require(conn, node, READ, "list")
-        if not node.is_collection:
-            raise Conflict(f"{path} is a data object, not a collection: stat it instead")
+        node, reader = self._listable(conn, path)
         # One row more than asked tells whether another page exists, without a COUNT.
         rows = nodes.children(conn, node, reader, offset=offset, limit=limit + 1, after=after)
         return Page(items=[row.info() for row in rows[:limit]], offset=offset, limit=limit,
                     has_more=len(rows) > limit)
+
+    @translate_errors
+    def count_children(self, path: str) -> int:
+        conn = self._catalog.connection()
+        return nodes.count_children(conn, *self._listable(conn, path))
+
+    def _listable(self, conn: sqlite3.Connection, path: str) -> tuple[Node, str]:
+        """The collection at `path` and who reads it, when they may list it."""
+        path = self._path(path)
+        node = nodes.existing(conn, path)
+        reader = self._actor.require(conn, node, READ, "list")
+        if not node.is_collection:
+            raise Conflict(f"{path} is a data object, not a collection: stat it instead")
+        return node, reader
 
     def _open(self, conn: sqlite3.Connection, node: Node) -> tuple[Node, BinaryIO]:
         for _ in range(OPEN_ATTEMPTS):
@@ -190,8 +203,49 @@ class LocalStorage(Storage):
         return node.checksum
 
     @translate_errors
+    def touch(self, path: str, *, modified: datetime | None = None, create: bool = True) -> Info:
+        self._actor.require_user("touch")
+        path = self._path(path)
+        if create and nodes.by_path(self._catalog.connection(), path) is None:
+            try:
+                created = self.write_in_streaming(path, [], size=0)
+            except AlreadyExists:
+                created = None  # someone else created it meanwhile: touch theirs
+            if created is not None and modified is None:
+                return created
+        with self._catalog.transaction() as conn:
+            node = nodes.existing(conn, path)
+            self._actor.require(conn, node, WRITE, "touch")
+            conn.execute("UPDATE nodes SET modified = ? WHERE id = ?",
+                         (to_db(modified or now()), node.id))
+            return nodes.by_id(conn, node.id).info()
+
+    def apply_metadata(self, path: str, operations: list[tuple[str, AVU]]) -> list[AVU]:
+        return self.metadata.apply(path, operations)
+
+    @translate_errors
+    def check_subtree(self, path: str, level: AccessLevel = READ) -> None:
+        user = self._actor.require_user("check a whole tree")
+        path = self._path(path)
+        conn = self._catalog.connection()
+        node = nodes.existing(conn, path)
+        self._actor.require(conn, node, level, "access")
+        if node.is_collection:
+            permissions.require_subtree(conn, path, user, level, "access all of")
+
+    @translate_errors
     def owned_bytes(self, owner: str) -> int:
         return nodes.owned_bytes(self._catalog.connection(), owner)
+
+    @translate_errors
+    def search(self, query, *, after: str | None = None, limit: int = 100) -> Page:
+        query, after = search.check_page(query, after, limit, self.zone)
+        reader = self._actor.require_user("search")
+        # One row more than asked tells whether another page exists, without a count.
+        rows = local_search.search(self._catalog.connection(), query, reader, after=after,
+                                   limit=limit + 1)
+        return Page(items=[row.info() for row in rows[:limit]], limit=limit,
+                    has_more=len(rows) > limit)
 
     # --- writing ------------------------------------------------------------
 
@@ -240,14 +294,24 @@ class LocalStorage(Storage):
             self._vault.require_room(size)
 
         temp, received, digest = self._vault.receive(chunks, limit=size)
+        try:
+            return self._store(path, temp, received, digest, force=force, parents=parents,
+                               expected=expected, size=size)
+        finally:
+            temp.unlink(missing_ok=True)
+
+    def _store(self, path: str, temp, received: int, digest: bytes, *, force: bool,
+               parents: bool, expected: bytes | None, size: int | None) -> Info:
+        """Make the file `temp` (received bytes, their sha256) the data object at `path`.
+        On failure `temp` is left where it was (removed or kept by the caller)."""
+        if size is not None and received != size:
+            raise IncompleteTransfer(f"received {received} of the announced {size} bytes")
+        if expected is not None and digest != expected:
+            raise ChecksumMismatch(
+                f"the data hash to {checksums.format_sha256(digest)},"
+                f" not to the announced {checksums.format_sha256(expected)}")
         stored = None
         try:
-            if size is not None and received != size:
-                raise IncompleteTransfer(f"received {received} of the announced {size} bytes")
-            if expected is not None and digest != expected:
-                raise ChecksumMismatch(
-                    f"the data hash to {checksums.format_sha256(digest)},"
-                    f" not to the announced {checksums.format_sha256(expected)}")
             with self._catalog.transaction() as conn:
                 old, parent, missing, owner = self._plan_write(conn, path, force=force,
                                                                parents=parents)
@@ -262,12 +326,63 @@ class LocalStorage(Storage):
                     node = nodes.create(conn, parent, paths.name(path), DATAOBJECT, owner,
                                         now(), **fields)
         except BaseException:
-            self._vault.discard(temp, *([stored] if stored else []))
+            if stored:
+                self._vault.discard(stored)
             raise
         if old is not None:
             # Only now that the catalog names the new file may the old one go.
             self._vault.discard(old.vault)
         return node.info()
+
+    # --- resumable uploads ----------------------------------------------------------
+
+    @translate_errors
+    def write_partial(self, path: str, upload: str, chunks: Iterable[bytes], *, offset: int,
+                      parents: bool = False, digest: PartDigest | None = None) -> int:
+        path = self._path(path)
+        offset = non_negative("offset", offset)
+        conn = self._catalog.connection()
+        if parents and offset == 0:
+            self._parents_for(path)
+        # Overwriting is decided at completion: here only the right to write there.
+        self._plan_write(conn, path, force=True, parents=False)
+        if digest is None:
+            return self._vault.append(upload, chunks, offset)
+        size = self._vault.append(upload, digest.passing(chunks), offset)
+        if not digest.matches():
+            self._vault.cut(upload, offset)
+            raise PartChecksumMismatch(f"the bytes sent do not match their {digest.algorithm} "
+                                       f"checksum: none of them was kept")
+        return size
+
+    def _parents_for(self, path: str) -> None:
+        parent = paths.parent(path)
+        if not self.exists(parent):
+            self.mkdir(parent, parents=True)
+
+    @translate_errors
+    def partial_size(self, path: str, upload: str) -> int | None:
+        try:
+            return self._vault.partial_path(upload).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    @translate_errors
+    def complete_partial(self, path: str, upload: str, *, force: bool = False,
+                         checksum: str | None = None, size: int | None = None) -> Info:
+        path = self._path(path)
+        expected = checksums.parse(checksum) if checksum is not None else None
+        partial = self._vault.partial_path(upload)
+        self._plan_write(self._catalog.connection(), path, force=force, parents=False)
+        with failures("read the upload"), partial.open("rb", buffering=0) as stream:
+            digest = self._vault.sha256(stream)
+            received = stream.tell()
+        return self._store(path, partial, received, digest, force=force, parents=False,
+                           expected=expected, size=size)
+
+    @translate_errors
+    def discard_partial(self, path: str, upload: str) -> None:
+        self._vault.discard(self._vault.partial_path(upload))
 
     # --- copy, move, remove ---------------------------------------------------
 

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
-from backend.errors import IncompleteTransfer, InsufficientStorage, ServiceUnavailable
+from backend.errors import Conflict, IncompleteTransfer, InsufficientStorage, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,9 @@ class Vault:
         self.reserve = reserve
         self.tmp = self.root / ".tmp"
         self.tmp.mkdir(parents=True, exist_ok=True)
+        # Resumable uploads in progress: kept across restarts (unlike .tmp's leftovers).
+        self.partials = self.root / ".uploads"
+        self.partials.mkdir(exist_ok=True)
 
     def require_room(self, size: int) -> None:
         """InsufficientStorage unless `size` more bytes leave the reserve free."""
@@ -183,6 +186,33 @@ class Vault:
             temp.unlink(missing_ok=True)
             raise
         return temp
+
+    def partial_path(self, upload: str) -> Path:
+        """Where the bytes of resumable upload `upload` (32 hex digits) gather."""
+        if len(upload) != 32 or any(char not in "0123456789abcdef" for char in upload):
+            raise ValueError(f"invalid upload id {upload!r}")
+        return self.partials / f"{upload}.part"
+
+    def append(self, upload: str, chunks: Iterable[bytes], offset: int) -> int:
+        """Append `chunks` to the partial file of `upload`, which must hold `offset` bytes;
+        return its size. What arrived before `chunks` raised stays written (and synced)."""
+        path = self.partial_path(upload)
+        with failures("write the upload"):
+            out = open(path, "ab", buffering=0)
+        with out:
+            if out.tell() != offset:
+                raise Conflict(f"the upload holds {out.tell()} bytes, not {offset}")
+            with WriteBehind(out, self.durable) as writer:
+                for chunk in chunks:
+                    self.require_room(len(chunk))
+                    writer.write(chunk)
+                writer.finish()
+            return out.tell()
+
+    def cut(self, upload: str, size: int) -> None:
+        """Cut the partial file of `upload` back to `size` bytes."""
+        with failures("cut the upload back"):
+            os.truncate(self.partial_path(upload), size)
 
     def install(self, temp: Path) -> str:
         """Rename a temporary file into the vault under a new name; return the name."""

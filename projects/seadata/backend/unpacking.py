@@ -2,9 +2,10 @@
 
 The zip is read through `storage.open` (seekable: a zip's directory is at its end), each
 member streamed into its own data object, never a whole member in memory. What a member
-may be called is decided here, not by the archive: absolute names, drive letters,
-backslashes, '.', '..' or empty segments, control characters, symbolic links and names
-the batch reserves are skipped, and reported.
+may be called is decided here, not by the archive, with the core's rules (backend/archives/safety.py:
+absolute names, drive letters, backslashes, '.', '..' or empty segments, control characters,
+symbolic links, encrypted members) and the names the batch reserves: such members are
+skipped, and reported (the core's /api/archive refuses the whole archive instead).
 
 A damaged archive (no central directory, a bad CRC, a truncated member, an unsupported
 compression) is CorruptZip: the caller discards what was unpacked. An archive that would
@@ -15,18 +16,17 @@ accepts (write_in_streaming(size=...) refuses a member that grows beyond its own
 
 from __future__ import annotations
 
-import stat
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 
+from backend.archives.safety import CorruptArchive, segments_of, zip_problem
 from backend.errors import AlreadyExists, Conflict, InvalidPath, Unprocessable
-from backend.storage import paths
 from backend.storage.base import Info, Storage
 from rapydo_projects.seadata.batches import HIDDEN, QC
 
 
-class CorruptZip(Unprocessable):
+class CorruptZip(CorruptArchive):
     """The archive cannot be read."""
 
     kind = "corrupt_zip"
@@ -44,36 +44,16 @@ class Unpacked:
     skipped: list[str] = field(default_factory=list)  # "<member name>: <why>"
 
 
-def segments_of(name: str) -> list[str] | None:
-    """A member name's path segments, or None when it is not a safe relative name."""
-    if not name or name.startswith("/") or "\\" in name:
-        return None
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
-        return None
-    segments = name.rstrip("/").split("/")
-    if ":" in segments[0]:  # C:foo, or a URL-ish name: never a relative path
-        return None
-    if any(part in ("", ".", "..") or len(part) > paths.MAX_NAME_LENGTH for part in segments):
-        return None
-    return segments
-
-
 def reserved(segments: list[str]) -> bool:
     """Names the batch keeps for itself: its QC results, the import's hidden objects."""
     return segments[0] == QC or segments[0].startswith(HIDDEN)
 
 
 def _why_not(member: zipfile.ZipInfo) -> str | None:
-    segments = segments_of(member.filename)
-    if segments is None:
-        return "unsafe name"
-    if reserved(segments):
+    problem = zip_problem(member)
+    if problem is None and reserved(segments_of(member.filename)):
         return "reserved name"
-    if stat.S_ISLNK(member.external_attr >> 16):
-        return "symbolic link"
-    if member.flag_bits & 0x1:
-        return "encrypted"
-    return None
+    return problem
 
 
 def unpack(storage: Storage, archive_path: str, target: str, chunk_size: int,
