@@ -281,10 +281,13 @@ class Storage(ABC):
 
     @abstractmethod
     def write_partial(self, path: str, upload: str, chunks: Iterable[bytes], *, offset: int,
-                      parents: bool = False, digest: "PartDigest | None" = None) -> int:
+                      parents: bool = False, digest: "PartDigest | None" = None,
+                      length: int | None = None, completes: bool = False) -> int:
         """Append `chunks` to the partial object of `upload` (created when `offset` is 0),
         which must then hold exactly `offset` bytes (Conflict otherwise); return its size.
         With `digest`, bytes that do not match it are cut off again (PartChecksumMismatch).
+        `length`, the bytes `chunks` will bring when known, lets a backend write in parallel;
+        `completes` says they should be the object's last (a backend may prepare its completion).
 
         Checked before a byte is read: write access where `path` will be (and `parents`
         creates missing collections, which stay). What arrived before `chunks` raised

@@ -87,7 +87,8 @@ class ResumableUploads:
         if announced is not None and announced > left:
             raise PayloadTooLarge(f"the upload has {left} bytes left, not {announced}")
         size = storage.write_partial(upload.path, upload.id, _at_most(chunks, left),
-                                     offset=offset, digest=digest)
+                                     offset=offset, digest=digest, length=announced,
+                                     completes=announced == left)
         info = self._complete(storage, upload) if size == upload.length else None
         return upload, size, info
 

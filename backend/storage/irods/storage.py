@@ -15,6 +15,7 @@ copied over the old object when forced (which keeps its ACLs and AVUs, as
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 import weakref
@@ -34,8 +35,8 @@ from backend.storage.checksums import PartDigest
 from backend.storage.irods import connect, queries, transfer
 from backend.storage.irods import search as irods_search
 from backend.storage.search import check_page
-from backend.storage.irods.errors import (ConnectionLost, raise_typed, retried, translate,
-                                          translated)
+from backend.storage.irods.errors import (ConnectionLost, SourceFailed, raise_typed, retried,
+                                          translate, translated)
 
 READ, WRITE, OWN = AccessLevel.read, AccessLevel.write, AccessLevel.own
 UPLOAD_PREFIX = ".rapydo-upload."
@@ -330,7 +331,8 @@ class IrodsStorage(Storage):
 
     @translated
     def write_partial(self, path: str, upload: str, chunks: Iterable[bytes], *, offset: int,
-                      parents: bool = False, digest: PartDigest | None = None) -> int:
+                      parents: bool = False, digest: PartDigest | None = None,
+                      length: int | None = None, completes: bool = False) -> int:
         path = self._path(path)
         offset = non_negative("offset", offset)
         self._require_user("upload")
@@ -340,10 +342,20 @@ class IrodsStorage(Storage):
         self._plan_write(path, force=True, parents=False)
         temp = self._partial(path, upload)
         try:
-            size = transfer.append(self.irods, temp, chunks if digest is None else digest.passing(chunks),
-                                   offset=offset, options=self._write_options())
+            size = offset + transfer.write(
+                self.irods, temp, chunks if digest is None else digest.passing(chunks), size=length,
+                threads=self._transfer_threads, min_size=self._settings.irods_parallel_min_size,
+                options=self._write_options(), append_at=offset)
         except transfer.OffsetMismatch as mismatch:
             raise Conflict(f"the upload holds {mismatch.size} bytes, not {offset}") from None
+        except SourceFailed:
+            raise  # the client went away: every piece handed to a stripe was written, in order
+        except Exception:
+            # iRODS failed under one stripe while others went on: bytes beyond a hole. Keep
+            # only what the upload held before this part (the client sends it again).
+            with contextlib.suppress(Exception):
+                self.irods.data_objects.truncate(temp, offset)
+            raise
         if digest is not None and not digest.matches():
             self.irods.data_objects.truncate(temp, offset)
             raise PartChecksumMismatch(f"the bytes sent do not match their {digest.algorithm} "

@@ -109,23 +109,28 @@ def _pieces(chunks: Iterable[bytes], size: int) -> Iterator[memoryview]:
 
 
 def write(session, path: str, chunks: Iterable[bytes], *, size: int | None, threads: int,
-          min_size: int, options: dict) -> int:
+          min_size: int, options: dict, append_at: int | None = None) -> int:
     """Write `chunks` to a new data object at `path`; return the number of bytes written.
 
+    With `append_at`, append them to the object instead (created when missing), which
+    must hold that many bytes (OffsetMismatch otherwise): a resumable upload's part.
     Parallel when the size is known and at least `min_size`. The caller removes
-    the object if this raises; iRODS computes the checksum afterwards.
+    the object if this raises (a part's bytes stay); iRODS computes the checksum afterwards.
     """
     chunks = _pulled(chunks)
     parallel = threads > 1 and size is not None and size >= min_size
     open_options = dict(options)
     if parallel:
         open_options.update({kw.NUM_THREADS_KW: str(threads), kw.DATA_SIZE_KW: str(size)})
-    first, raw = session.data_objects.open_with_FileRaw(path, "w", finalize_on_close=True,
-                                                        **open_options)
+    first, raw = session.data_objects.open_with_FileRaw(
+        path, "w" if append_at is None else "a", finalize_on_close=True, **open_options)
     handles = [first]
     stripes: list[_Stripe] = []
+    start = append_at or 0
     written = 0
     try:
+        if append_at is not None and first.tell() != append_at:
+            raise OffsetMismatch(first.tell())
         if parallel:
             handles += _open_stripes(session, path, "a", raw, threads, size)
         if len(handles) == 1:
@@ -140,7 +145,7 @@ def write(session, path: str, chunks: Iterable[bytes], *, size: int | None, thre
             stripe = stripes[index % len(stripes)]
             if stripe.error is not None:
                 raise stripe.error
-            stripe.jobs.put((written, piece))
+            stripe.jobs.put((start + written, piece))
             written += len(piece)
         for stripe in stripes:
             stripe.stop()
@@ -155,21 +160,6 @@ def write(session, path: str, chunks: Iterable[bytes], *, size: int | None, thre
         # Extra handles close first; the first handle's close updates the catalog.
         _close_all(handles[1:])
         first.close()
-
-
-def append(session, path: str, chunks: Iterable[bytes], *, offset: int, options: dict) -> int:
-    """Append `chunks` to the data object at `path` (created when missing), which must hold
-    `offset` bytes; return its size. What was written before `chunks` raised is kept: the
-    close that follows registers it (a resumable upload goes on from there)."""
-    handle = session.data_objects.open(path, "a", **options)
-    try:
-        if handle.tell() != offset:
-            raise OffsetMismatch(handle.tell())
-        for chunk in _pulled(chunks):
-            handle.write(chunk)
-        return handle.tell()
-    finally:
-        handle.close()
 
 
 class OffsetMismatch(Exception):

@@ -40,6 +40,9 @@ from backend.storage.local.tickets import LocalTicketManager
 from backend.storage.local.vault import Vault, failures
 
 READ, WRITE, OWN = AccessLevel.read, AccessLevel.write, AccessLevel.own
+# The completing part of an upload at least this large gets the whole file hashed while it
+# arrives (the completion then reads nothing again); smaller ones are hashed at completion.
+WHOLE_HASH_MIN_SIZE = 8 * 1024 * 1024
 # Opening a file the catalog names can race with an overwrite that unlinks it
 # just after we read the row; re-reading the row a few times settles it.
 OPEN_ATTEMPTS = 3
@@ -338,7 +341,8 @@ class LocalStorage(Storage):
 
     @translate_errors
     def write_partial(self, path: str, upload: str, chunks: Iterable[bytes], *, offset: int,
-                      parents: bool = False, digest: PartDigest | None = None) -> int:
+                      parents: bool = False, digest: PartDigest | None = None,
+                      length: int | None = None, completes: bool = False) -> int:
         path = self._path(path)
         offset = non_negative("offset", offset)
         conn = self._catalog.connection()
@@ -346,9 +350,11 @@ class LocalStorage(Storage):
             self._parents_for(path)
         # Overwriting is decided at completion: here only the right to write there.
         self._plan_write(conn, path, force=True, parents=False)
+        # A part that should complete the object gets the whole file hashed while it arrives.
+        whole = completes and offset + (length or 0) >= WHOLE_HASH_MIN_SIZE
         if digest is None:
-            return self._vault.append(upload, chunks, offset)
-        size = self._vault.append(upload, digest.passing(chunks), offset)
+            return self._vault.append(upload, chunks, offset, hash_whole=whole)
+        size = self._vault.append(upload, digest.passing(chunks), offset, hash_whole=whole)
         if not digest.matches():
             self._vault.cut(upload, offset)
             raise PartChecksumMismatch(f"the bytes sent do not match their {digest.algorithm} "
@@ -374,9 +380,12 @@ class LocalStorage(Storage):
         expected = checksums.parse(checksum) if checksum is not None else None
         partial = self._vault.partial_path(upload)
         self._plan_write(self._catalog.connection(), path, force=force, parents=False)
-        with failures("read the upload"), partial.open("rb", buffering=0) as stream:
-            digest = self._vault.sha256(stream)
-            received = stream.tell()
+        with failures("read the upload"):
+            received = partial.stat().st_size
+            digest = self._vault.whole_digest(upload, received)
+            if digest is None:
+                with partial.open("rb", buffering=0) as stream:
+                    digest = self._vault.sha256(stream)
         return self._store(path, partial, received, digest, force=force, parents=False,
                            expected=expected, size=size)
 
