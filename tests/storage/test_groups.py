@@ -133,10 +133,9 @@ def test_a_deleted_account_leaves_its_groups(backend, alice, bob, lab):
     assert backend.groups_of("bob") == []
 
 
+@pytest.mark.parametrize("backend_name", ["irods"])  # only iRODS releases differ in what rmgroup removes
 def test_against_irods_before_4_3_4_the_backend_removes_the_grants_itself(
         backend_name, backend, alice, bob, lab, monkeypatch):
-    if backend_name != "irods":
-        pytest.skip("only iRODS releases differ in what rmgroup removes")
     from backend.storage.irods import groups as irods_groups
 
     monkeypatch.setattr(irods_groups, "REMOVES_GRANTS_ITSELF", (99,))  # any release is older
