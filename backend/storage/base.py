@@ -34,6 +34,13 @@ COLLECTION = "collection"
 DATAOBJECT = "dataobject"
 
 
+def is_upload_id(value: object) -> bool:
+    """A resumable upload's id as Storage's partial-object methods take it: 32 hex digits
+    (it ends up in a file or object name, so nothing else may pass)."""
+    return (isinstance(value, str) and len(value) == 32
+            and all(char in "0123456789abcdef" for char in value))
+
+
 def non_negative(name: str, value, *, positive: bool = False) -> int:
     """`value` if it is a non-negative (or positive) int; BadRequest naming `name` otherwise."""
     if isinstance(value, bool) or not isinstance(value, int) or value < (1 if positive else 0):

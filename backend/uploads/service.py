@@ -18,7 +18,7 @@ from backend import quotas
 from backend.errors import (AlreadyExists, BadRequest, ChecksumMismatch, Conflict, Gone,
                             NotFound, PayloadTooLarge)
 from backend.storage import checksums
-from backend.storage.base import Info, Storage, StorageBackend
+from backend.storage.base import Info, Storage, StorageBackend, is_upload_id
 from backend.uploads.records import Upload, UploadStore
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class ResumableUploads:
 
     def state(self, storage: Storage, upload_id: str) -> tuple[Upload, int]:
         """The upload and its offset; NotFound unless it is the caller's, Gone once expired."""
-        upload = self.store.get(upload_id) if _is_id(upload_id) else None
+        upload = self.store.get(upload_id) if is_upload_id(upload_id) else None
         if upload is None or upload.owner != storage.user:
             raise NotFound("no such upload")
         if upload.expires <= now():
@@ -130,10 +130,6 @@ class ResumableUploads:
         if storage.user is None:
             raise BadRequest("resumable uploads need a user's session")
         return storage.user
-
-
-def _is_id(value: str) -> bool:
-    return len(value) == 32 and all(char in "0123456789abcdef" for char in value)
 
 
 def _at_most(chunks: Iterable[bytes], left: int) -> Iterator[bytes]:

@@ -1,10 +1,9 @@
 """Upload limits and what the request log may show; each test runs its own server."""
 
-import subprocess
-
 import requests
 
 from tests.api.deployments import PASSWORD
+from tests.api.test_uploads import curl_refused_upload
 from tests.live import wait_for
 
 
@@ -30,15 +29,11 @@ def test_curl_gets_413_before_sending_an_oversized_body(live_api_factory, tmp_pa
     user_session(live)
     big = tmp_path / "big.bin"
     big.write_bytes(b"x" * (8 * 1024 * 1024))
-    done = subprocess.run(
-        ["curl", "-sS", "-T", str(big), "-H", "Expect: 100-continue",
-         "-H", f"Authorization: Bearer {live.login('carol', PASSWORD)}",
-         "-w", "\n%{http_code} %{size_upload}", live.url + "/api/data/tempZone/home/carol/big.bin"],
-        capture_output=True, timeout=60, check=True)
-    body, _, summary = done.stdout.decode().rpartition("\n")
-    status, uploaded = summary.split()
-    assert int(status) == 413 and "limited" in body
-    assert float(uploaded) < 1024 * 1024
+    status, body, uploaded = curl_refused_upload(
+        live.url + "/api/data/tempZone/home/carol/big.bin", big,
+        f"Authorization: Bearer {live.login('carol', PASSWORD)}")
+    assert status == 413 and "limited" in body
+    assert uploaded < 1024 * 1024
 
 
 def test_chunked_uploads_are_stored_and_bounded_by_max_upload_size(live_api_factory):
@@ -75,12 +70,8 @@ def test_curl_gets_the_quota_refusal_before_sending_the_body(live_api_factory, t
                                                       "quota": 1000}).status_code == 201
     big = tmp_path / "big.bin"
     big.write_bytes(b"x" * (8 * 1024 * 1024))
-    done = subprocess.run(
-        ["curl", "-sS", "-T", str(big), "-H", "Expect: 100-continue",
-         "-H", f"Authorization: Bearer {live.login('dora', PASSWORD)}",
-         "-w", "\n%{http_code} %{size_upload}", live.url + "/api/data/tempZone/home/dora/big.bin"],
-        capture_output=True, timeout=60, check=True)
-    body, _, summary = done.stdout.decode().rpartition("\n")
-    status, uploaded = summary.split()
-    assert int(status) == 403 and "quota" in body
-    assert float(uploaded) < 1024 * 1024
+    status, body, uploaded = curl_refused_upload(
+        live.url + "/api/data/tempZone/home/dora/big.bin", big,
+        f"Authorization: Bearer {live.login('dora', PASSWORD)}")
+    assert status == 403 and "quota" in body
+    assert uploaded < 1024 * 1024

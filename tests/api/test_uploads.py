@@ -22,6 +22,18 @@ def curl(*args: str, stdin: bytes | None = None) -> tuple[int, str, float]:
     return int(status), body, elapsed
 
 
+def curl_refused_upload(url: str, source, *headers: str) -> tuple[int, str, float]:
+    """(status, body, bytes curl sent) of `curl -T source` with Expect: 100-continue."""
+    done = subprocess.run(
+        ["curl", "-sS", "-T", str(source), "-H", "Expect: 100-continue",
+         *[arg for header in headers for arg in ("-H", header)],
+         "-w", "\n%{http_code} %{size_upload}", url],
+        capture_output=True, timeout=CURL_TIMEOUT, check=True)
+    body, _, summary = done.stdout.decode().rpartition("\n")
+    status, uploaded = summary.split()
+    return int(status), body, float(uploaded)
+
+
 def bearer(api, user="alice") -> str:
     return f"Authorization: Bearer {api.token_of(user)}"
 
@@ -60,20 +72,15 @@ def test_a_refused_upload_is_answered_before_its_body_is_sent(api, alice, bob_pl
     alice.put(api.data_url(place("there.bin")), data=b"x")
     target, headers = {
         "unauthorized": (place("a.bin"), []),
-        "forbidden": (bob_place("a.bin"), ["-H", bearer(api)]),
-        "missing_parent": (place("no/such/a.bin"), ["-H", bearer(api)]),
-        "exists": (place("there.bin"), ["-H", bearer(api)]),
+        "forbidden": (bob_place("a.bin"), [bearer(api)]),
+        "missing_parent": (place("no/such/a.bin"), [bearer(api)]),
+        "exists": (place("there.bin"), [bearer(api)]),
     }[refusal]
-    done = subprocess.run(
-        ["curl", "-sS", "-T", str(big), "-H", "Expect: 100-continue", *headers,
-         "-w", "\n%{http_code} %{size_upload}", api.data_url(target)],
-        capture_output=True, timeout=CURL_TIMEOUT)
-    body, _, summary = done.stdout.decode().rpartition("\n")
-    status, uploaded = summary.split()
+    status, body, uploaded = curl_refused_upload(api.data_url(target), big, *headers)
     expected = {"unauthorized": 401, "forbidden": 403, "missing_parent": 404, "exists": 409}[refusal]
-    assert int(status) == expected, (done.stdout, done.stderr)
+    assert status == expected, body
     assert "error" in body
-    assert float(uploaded) < 1024 * 1024, "curl sent the body of a refused upload"
+    assert uploaded < 1024 * 1024, "curl sent the body of a refused upload"
 
 
 def test_upload_from_a_pipe_is_streamed_and_stored(api, alice, place):

@@ -28,7 +28,7 @@ from backend.errors import (AlreadyExists, ChecksumMismatch, Conflict, Incomplet
                             NotFound, PartChecksumMismatch, PermissionDenied)
 from backend.storage import checksums, paths
 from backend.storage.base import (AVU, COLLECTION, DATAOBJECT, DEFAULT_CHUNK_SIZE, AccessLevel,
-                                  Info, Page, Storage, Ticket, check_offset,
+                                  Info, Page, Storage, Ticket, check_offset, is_upload_id,
                                   non_negative, read_arguments)
 from backend.storage.accounts import ANONYMOUS
 from backend.storage.checksums import PartDigest
@@ -325,7 +325,7 @@ class IrodsStorage(Storage):
     # --- resumable uploads: the partial object is a hidden object beside the target ---
 
     def _partial(self, path: str, upload: str) -> str:
-        if len(upload) != 32 or any(char not in "0123456789abcdef" for char in upload):
+        if not is_upload_id(upload):
             raise ValueError(f"invalid upload id {upload!r}")
         return paths.join(paths.parent(path), f"{UPLOAD_PREFIX}{upload}")
 

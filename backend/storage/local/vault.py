@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
 from backend.errors import Conflict, IncompleteTransfer, InsufficientStorage, ServiceUnavailable
+from backend.storage.base import is_upload_id
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +238,7 @@ class Vault:
 
     def partial_path(self, upload: str) -> Path:
         """Where the bytes of resumable upload `upload` (32 hex digits) gather."""
-        if len(upload) != 32 or any(char not in "0123456789abcdef" for char in upload):
+        if not is_upload_id(upload):
             raise ValueError(f"invalid upload id {upload!r}")
         return self.partials / f"{upload}.part"
 
