@@ -48,11 +48,18 @@ setup(
             "jsonschema>=4.18",  # offline STAC validation (Registry-based $ref resolution)
             "referencing>=0.30",
             "rfc3339-validator>=0.1.4",  # without it jsonschema skips "format": "date-time"
+            # RO-Crates of jobs checked by the profiles' own validator (Workflow Run Crate 0.5).
+            "roc-validator>=0.13,<0.14",
+            "lxml>=5",  # PROV-XML validated against the W3C XML schema (tests/provenance/schemas/prov-xsd)
+            "pyshacl>=0.26",  # PROV-O Turtle checked with the PROV-O SHACL shapes (tests/provenance/schemas/prov-o)
+            # STAC Collections validated against the STAC 1.1.0 schemas pystac ships.
+            "pystac>=1.15,<2",
             # python-irodsclient's own suite (tests/irods_server/prc_suite.py) skips its
             # progress-bar tests without them.
             "tqdm>=4.60",
             "progressbar2>=4.0",
             "tuspy>=1.1,<2",  # a real tus client drives the resumable uploads
+            "OWSLib>=0.35",  # a real OGC API - Processes client drives /api/ogc (tests/ogc)
         ],
     },
     entry_points={"console_scripts": ["rapydo=controller.cli:main"]},

@@ -121,6 +121,9 @@ class Settings(BaseModel):
     job_heartbeat: float = 5.0
     job_lost_after: float = 60.0
     job_max_attempts: int = 2
+    # OGC API - Processes: the longest `Prefer: wait=N` honoured, in seconds (an execution
+    # request holds an API thread that long at most).
+    ogc_max_wait: float = 60.0
     # Run CWL tools in containers: auto (when a Docker engine answers here), always, never.
     cwl_containers: Literal["auto", "always", "never"] = "auto"
     # What a CWL document submitted to the registry may cost: bytes, YAML aliases, YAML
@@ -150,6 +153,16 @@ class Settings(BaseModel):
     neo4j_uri: str | None = None
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr | None = None
+    # RO-Crates of jobs (GET /api/jobs/<id>/crate): the licence the crate's root names (a URL,
+    # e.g. the deployment's data licence, or a text), and with ?include=outputs the largest
+    # output copied into the crate (bytes; larger ones stay links) and the most bytes of
+    # outputs one crate copies in all.
+    crate_license: str = "https://creativecommons.org/licenses/by/4.0/"
+    crate_inline_max: int = 1024 * 1024
+    crate_inline_total: int = 64 * 1024 * 1024
+    # cwltool's CWLProv research object of a job (GET /api/jobs/<id>/cwlprov) is kept after
+    # the job when its records are at most this many bytes (0: never kept).
+    cwlprov_max_size: int = 64 * 1024 * 1024
 
     def __init__(self, project_settings: Mapping[str, str] | None = None, **values):
         super().__init__(**values)

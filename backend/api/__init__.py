@@ -153,11 +153,11 @@ def refuse_tricky_request_paths() -> None:
 
 def core_modules():
     from backend.api import (acls, admin, archives, auth, data, groups, integrity, jobs, metadata,
-                             openapi, provenance,
+                             ogc, openapi, provenance,
                              root, search, status, tasks, tickets, uploads, workflows)
 
     return [root, status, auth, admin, groups, data, uploads, archives, integrity, metadata, search, acls, tickets, tasks, workflows,
-            jobs, provenance, openapi]
+            jobs, provenance, ogc, openapi]
 
 
 def register_api(app: Flask) -> Api:

@@ -23,7 +23,8 @@ from backend.errors import BadRequest, Conflict, NotFound, PermissionDenied
 from backend.settings import current_settings
 from backend.storage import user_storage
 from backend.workflows import archive, jobs, registry
-from backend.workflows.models import (DISMISSED, FAILED, JOB_STATUSES, SUCCESSFUL, Job)
+from backend.workflows.models import (DISMISSED, FAILED, FINISHED, JOB_STATUSES, SUCCESSFUL,
+                                      Job)
 from backend.workflows.runner import LOG_FILE
 
 JOB_ID = path_param("job_id", "the job's id")
@@ -49,6 +50,10 @@ def _links(job: Job) -> list[dict]:
     if job.status == SUCCESSFUL:
         links.append(link("http://www.opengis.net/def/rel/ogc/1.0/results", "jobresults"))
         links.append(link("outputs", "joboutputsarchive", "application/zip", "all outputs as a zip"))
+    if job.status in FINISHED and current_settings().prov_capture:
+        # PROV-AQ's relation, and the one Weaver (OGC Testbed-20) gives a job's provenance.
+        for rel in ("http://www.w3.org/ns/prov#has_provenance", "provenance"):
+            links.append(link(rel, "jobprovenance", "application/json", "the job's provenance (W3C PROV)"))
     return links
 
 

@@ -3,13 +3,18 @@ STAC Items, and the lineage of any storage path.
 
 GET /api/jobs/<id>/prov                       PROV document (Accept, or ?f=json|provn|xml|ttl|nt|jsonld|svg|png)
 GET /api/jobs/<id>/prov/<view>[/<run id>]     info | who | runs | run | inputs | outputs, as text/plain
-GET /api/jobs/<id>/crate                      a Workflow Run RO-Crate (zip)
+GET /api/jobs/<id>/crate[?include=outputs&max_size=N]  a Workflow Run RO-Crate (zip)
+GET /api/jobs/<id>/cwlprov                    cwltool's CWLProv research object (zip)
 GET /api/jobs/<id>/stac                       STAC Items of the outputs (a FeatureCollection)
+GET /api/jobs/<id>/stac/collection            the job as a STAC Collection of those Items
+GET /api/jobs/<id>/stac/items/<item id>       one Item
 GET /api/provenance/lineage?path=...|entity=...&direction=backward|forward|both&depth=N
     (only what the caller may read: backend/provenance/visibility.py)
 """
 
 from __future__ import annotations
+
+import json
 
 from flask import Response, request, url_for
 from flask_restful import Resource
@@ -22,8 +27,10 @@ from backend.provenance import formats, provenance
 from backend.provenance import vocabulary as v
 from backend.provenance.visibility import Viewer
 from backend.provenance.views import VIEWS, render
+from backend.settings import current_settings
 from backend.storage import paths, user_storage
 from backend.workflows import jobs
+from backend.workflows.models import FINISHED
 
 JOB_ID = path_param("job_id", "the job's id")
 FORMAT = query("f", {"type": "string", "enum": list(formats.BY_SHORT)},
@@ -55,7 +62,8 @@ def _visible_job(job_id: str):
 def _urls(job) -> dict:
     return {"data": url_for("datapath", irods_path="", _external=True).rstrip("/"),
             "job": url_for("jobitem", job_id=job.id, _external=True),
-            "provenance": url_for("jobprovenance", job_id=job.id, _external=True)}
+            "provenance": url_for("jobprovenance", job_id=job.id, _external=True),
+            "stac": url_for("jobstac", job_id=job.id, _external=True)}
 
 
 class JobProvenance(Resource):
@@ -63,9 +71,14 @@ class JobProvenance(Resource):
                parameters=[JOB_ID, FORMAT], responses=PROV_RESPONSES)
     @login_required()
     def get(self, job_id):
-        chosen = _negotiated()
-        job = _visible_job(job_id)
-        return _document_response(provenance().job_document(job.id), chosen)
+        return job_provenance_response(job_id, _negotiated())
+
+
+def job_provenance_response(job_id: str, chosen: formats.Format) -> Response:
+    """The PROV document of a job the caller may see, in `chosen` (NotFound, or NoProvenance
+    when none is recorded); /api/ogc/jobs/<id>/prov serves it too."""
+    job = _visible_job(job_id)
+    return _document_response(provenance().job_document(job.id), chosen)
 
 
 class JobProvenanceView(Resource):
@@ -82,33 +95,184 @@ class JobProvenanceView(Resource):
 
 
 class JobCrate(Resource):
-    @operation("A job as a Workflow Run RO-Crate", tags=["provenance"], parameters=[JOB_ID],
+    @operation("A job as a Workflow Run RO-Crate", tags=["provenance"],
+               parameters=[JOB_ID,
+                           query("include", {"type": "string", "enum": ["outputs"]},
+                                 "outputs: copy outputs of at most max_size bytes into the crate"),
+                           query("max_size", {**INTEGER, "minimum": 0},
+                                 "bytes: the largest output copied in (at most CRATE_INLINE_MAX, "
+                                 "its default)")],
                responses={200: {"description": "the crate",
-                                "content": {"application/zip": {}}}, 404: None})
+                                "content": {"application/zip": {}}}, 400: None, 404: None},
+               description="RO-Crate 1.1, Process / Workflow / Provenance Run Crate 0.5. Inputs "
+                           "and outputs are web-based data entities (their download URLs); with "
+                           "include=outputs, each output of at most max_size bytes (and "
+                           "CRATE_INLINE_TOTAL in all), read as the caller, is a file in the "
+                           "crate under outputs/ with its sha256 and contentSize.")
     @login_required()
     def get(self, job_id):
-        from backend.provenance.crate import crate_zip
+        from backend.provenance.crate import crate_stream, crate_zip
+
+        include = request.args.get("include")
+        if include not in (None, "", "outputs"):
+            raise BadRequest("include must be outputs")
+        settings = current_settings()
+        max_size = params.integer("max_size", settings.crate_inline_max, minimum=0,
+                                  maximum=settings.crate_inline_max)
+        job = _visible_job(job_id)
+        run = _described(job)
+        name = transfers.content_disposition(f"job-{job.id}-crate.zip")
+        if include != "outputs":
+            body = crate_zip(run)
+            return Response(body, mimetype="application/zip",
+                            headers={"Content-Disposition": name})
+        storage = user_storage()
+        run["included"] = _included_outputs(run, storage, max_size, settings.crate_inline_total)
+        chunks, size = crate_stream(run, storage, settings.chunk_size)
+        return Response(chunks, mimetype="application/zip", direct_passthrough=True,
+                        headers={"Content-Disposition": name, "Content-Length": str(size)})
+
+
+def _included_outputs(run: dict, storage, max_size: int, total: int) -> dict[str, str]:
+    """Storage path -> name in the crate of the outputs copied in: the caller may read them,
+    they are still the bytes the job stored (size and checksum), of at most max_size bytes
+    each and `total` in all, in the order of the run's outputs."""
+    from backend.provenance.crate import included_name
+
+    included, used = {}, 0
+    for item in run.get("outputs", []):
+        size = item.get("size")
+        if size is None or size > max_size or used + size > total:
+            continue
+        try:
+            info = storage.stat(item["path"])
+        except (NotFound, PermissionDenied):
+            continue  # gone, or no longer readable: it stays a link
+        if info.size != size or (item.get("checksum") and info.checksum
+                                 and info.checksum != item["checksum"]):
+            continue  # changed since the job stored it: not the job's output any more
+        included[item["path"]] = included_name(run, item)
+        used += size
+    return included
+
+
+class JobCwlprov(Resource):
+    @operation("cwltool's CWLProv research object of a job (a zip of the BagIt folder)",
+               tags=["provenance"], parameters=[JOB_ID],
+               responses={200: {"description": "the research object, without its data/ payload",
+                                "content": {"application/zip": {}}}, 404: None},
+               description="bagit.txt, the manifests, metadata/ (primary.cwlprov.* PROV "
+                           "documents, logs) and workflow/ of the folder cwltool wrote with "
+                           "--provenance; the data/ copies of inputs and outputs are left out "
+                           "(they are in storage). 404 when none was kept: the job has not "
+                           "finished, never ran cwltool, or its research object was larger than "
+                           "CWLPROV_MAX_SIZE.")
+    @login_required()
+    def get(self, job_id):
+        from backend.provenance import cwlprov_archive
 
         job = _visible_job(job_id)
-        body = crate_zip(provenance().describe(job, _urls(job)))
-        return Response(body, mimetype="application/zip", headers={
-            "Content-Disposition": transfers.content_disposition(f"job-{job.id}-crate.zip")})
+        kept = current_settings().jobs_dir / job.id / "provenance"
+        if job.status not in FINISHED or not cwlprov_archive.exists(kept):
+            raise NotFound(f"no CWLProv research object is kept for job {job.id}")
+        return Response(cwlprov_archive.zip_stream(kept, f"job-{job.id}-cwlprov"),
+                        mimetype="application/zip", direct_passthrough=True, headers={
+                            "Content-Disposition": transfers.content_disposition(
+                                f"job-{job.id}-cwlprov.zip")})
+
+
+STAC_ITEM = path_param("item_id", "an Item id: <job id>-<output port>-<n>")
+GEOJSON = {"content": {"application/geo+json": {}}}
 
 
 class JobStac(Resource):
     @operation("STAC Items (processing extension) of a job's outputs", tags=["provenance"],
                parameters=[JOB_ID],
-               responses={200: {"description": "a FeatureCollection of Items",
-                                "content": {"application/geo+json": {}}}, 404: None})
+               responses={200: {"description": "a FeatureCollection of Items", **GEOJSON},
+                          404: None})
     @login_required()
     def get(self, job_id):
-        import json
-
         from backend.provenance.stac import stac_items
 
         job = _visible_job(job_id)
-        items = stac_items(provenance().describe(job, _urls(job)))
-        return Response(json.dumps(items, indent=2), mimetype="application/geo+json")
+        return _json(stac_items(_stac_run(job)), "application/geo+json")
+
+
+class JobStacCollection(Resource):
+    @operation("A job as a STAC Collection of its output Items", tags=["provenance"],
+               parameters=[JOB_ID],
+               responses={200: {"description": "a STAC Collection",
+                                "content": {"application/json": {}}}, 404: None})
+    @login_required()
+    def get(self, job_id):
+        from backend.provenance.stac import stac_collection
+
+        job = _visible_job(job_id)
+        return _json(stac_collection(_described(job)), "application/json")
+
+
+class JobStacItem(Resource):
+    @operation("One STAC Item of a job's outputs", tags=["provenance"],
+               parameters=[JOB_ID, STAC_ITEM],
+               responses={200: {"description": "a STAC Item", **GEOJSON}, 404: None})
+    @login_required()
+    def get(self, job_id, item_id):
+        from backend.provenance.stac import stac_item
+
+        job = _visible_job(job_id)
+        item = stac_item(_stac_run(job), item_id)
+        if item is None:
+            raise NotFound(f"job {job.id} has no STAC Item {item_id}")
+        return _json(item, "application/geo+json")
+
+
+def _json(body: dict, mimetype: str) -> Response:
+    return Response(json.dumps(body, indent=2), mimetype=mimetype)
+
+
+def _described(job) -> dict:
+    run = provenance().describe(job, _urls(job))
+    run["license"] = current_settings().crate_license
+    return run
+
+
+def _stac_run(job) -> dict:
+    """The run description with, for each input that an earlier job made, the URL of that
+    output's STAC Item (when the caller may see that job)."""
+    run = _described(job)
+    for item in run.get("inputs", []):
+        if (url := _earlier_item(job, item)) is not None:
+            item["stac_item"] = url
+    return run
+
+
+def _earlier_item(job, item: dict) -> str | None:
+    """Who generated this input, from the provenance store's lineage: the STAC Item URL of
+    that output of an earlier job the caller may see; None for anything else (an upload, a
+    job the caller may not see)."""
+    from backend.provenance.describe import generating_jobs, run_description
+    from backend.provenance.stac import item_ids
+
+    entity = item.get("entity")
+    if not entity:
+        try:
+            entity = provenance().entity_at(item["path"], item.get("checksum"))
+        except NotFound:
+            return None
+    user = current_user()
+    for earlier_id in generating_jobs(provenance().lineage(entity, "backward", 1), entity):
+        if earlier_id == job.id:
+            continue
+        try:
+            earlier = jobs().get(earlier_id, user.username, user.is_admin)
+        except NotFound:
+            continue  # not the caller's to see: the input stays a plain file
+        outputs = run_description(earlier, [], None, urls={"data": ""}, host="",
+                                  workflow_path=None)["outputs"]
+        for item_id, output in item_ids(earlier.id, outputs):
+            if output["path"] == item["path"]:
+                return url_for("jobstacitem", job_id=earlier.id, item_id=item_id, _external=True)
+    return None
 
 
 class Lineage(Resource):
@@ -166,7 +330,7 @@ def _viewer() -> Viewer:
         except NotFound:
             return False
 
-    return Viewer(user_agent=v.ID[f"user/{user.username}"].uri, may_read_path=may_read_path,
+    return Viewer(user_agent=v.user_id(user.username).uri, may_read_path=may_read_path,
                   may_read_job=may_read_job, is_admin=user.is_admin)
 
 
@@ -176,4 +340,7 @@ def register(api) -> None:
                      "/api/jobs/<job_id>/prov/<view>/<path:run_id>")
     api.add_resource(JobCrate, "/api/jobs/<job_id>/crate")
     api.add_resource(JobStac, "/api/jobs/<job_id>/stac")
+    api.add_resource(JobStacCollection, "/api/jobs/<job_id>/stac/collection")
+    api.add_resource(JobStacItem, "/api/jobs/<job_id>/stac/items/<item_id>")
+    api.add_resource(JobCwlprov, "/api/jobs/<job_id>/cwlprov")
     api.add_resource(Lineage, "/api/provenance/lineage")

@@ -56,7 +56,8 @@ class ProvenanceService:
             setattr(job, name, value)
         run = capture.run_of(job, job_store.steps(job.id), attempt.staged_in, attempt.stored_out,
                              capture.read_cwlprov(attempt.research_object), zone=self.zone,
-                             workflow_path=workflow_path, collections=attempt.staged_collections)
+                             workflow_path=workflow_path, collections=attempt.staged_collections,
+                             packed=capture.read_packed(attempt.research_object))
         self.record(v.bundle_of_job(job.id), model.build(run, self.known_entity))
 
     def record_operation(self, kind: str, user: str, *infos) -> None:

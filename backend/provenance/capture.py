@@ -4,6 +4,7 @@ record, its steps, what was staged in and out, cwltool's --provenance record).
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 from importlib import metadata
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 
 # Inside cwltool's research object (kept under DATA_DIR/jobs/<id>/provenance).
 CWLPROV_FILE = Path("metadata") / "provenance" / "primary.cwlprov.json"
+PACKED_FILE = Path("workflow") / "packed.cwl"
 
 
 def versions() -> dict[str, str]:
@@ -47,8 +49,22 @@ def read_cwlprov(research_object: Path) -> ProvDocument | None:
         return None
 
 
+def read_packed(research_object: Path | None) -> dict | None:
+    """The packed workflow cwltool ran (JSON), for the wiring of step inputs; None if absent."""
+    if research_object is None:
+        return None
+    path = Path(research_object) / PACKED_FILE
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        log.warning("unreadable packed workflow %s", path)
+        return None
+
+
 def run_of(job, steps, staged_in, stored_out, cwlprov: ProvDocument | None, *, zone: str,
-           workflow_path: str | None, collections=()) -> model.Run:
+           workflow_path: str | None, collections=(), packed: dict | None = None) -> model.Run:
     """`staged_in` / `stored_out`: staging's records (backend.workflows.staging.Staged)."""
     def data(items):
         return [model.Data(item.path, item.size, item.checksum, item.sha1, item.port, item.step)
@@ -66,5 +82,5 @@ def run_of(job, steps, staged_in, stored_out, cwlprov: ProvDocument | None, *, z
                 "exit_code": step.exit_code} for step in steps],
         inputs=data(staged_in), outputs=data(stored_out) if job.status == "successful" else [],
         software=versions(), host=socket.gethostname(), cwlprov=cwlprov,
-        collections=list(collections))
+        collections=list(collections), packed=packed)
 

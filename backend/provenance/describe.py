@@ -7,12 +7,13 @@ the entity ids and agents.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 from urllib.parse import quote
 
-from prov.constants import PROV_LOCATION
-from prov.model import ProvDocument
+from prov.model import ProvDocument, ProvGeneration
 
+from backend.provenance import vocabulary as v
 from backend.workflows.requests import storage_paths
 
 
@@ -39,23 +40,18 @@ def data_url(run: dict, path: str) -> str:
 
 
 def _entities_by_location(document: ProvDocument | None) -> dict[str, str]:
-    found = {}
-    for record in (document.get_records() if document is not None else ()):
-        if record.is_element():
-            for key, value in record.attributes:
-                if key == PROV_LOCATION:
-                    found.setdefault(str(value), record.identifier.uri)
+    """Storage path -> the id of the first entity located there (prov:location names a
+    prov:Location now; vocabulary.paths_by_entity reads that and the older literals)."""
+    found: dict[str, str] = {}
+    if document is not None:
+        for entity, paths in v.paths_by_entity(document).items():
+            for path in paths:
+                found.setdefault(path, entity)
     return found
 
 
 def _software(document: ProvDocument | None) -> dict[str, str]:
-    software = {}
-    for record in (document.get_records() if document is not None else ()):
-        identifier = str(record.identifier or "")
-        if record.is_element() and identifier.startswith("rapydo:software/"):
-            name, version = identifier[len("rapydo:software/"):].rsplit("/", 1)
-            software[name] = version
-    return software
+    return v.software_versions(document) if document is not None else {}
 
 
 def run_description(job, steps, document: ProvDocument | None, *, urls: dict, host: str,
@@ -95,3 +91,22 @@ def run_description(job, steps, document: ProvDocument | None, *, urls: dict, ho
         description["prov_json"] = document.serialize(format="json")
     return description
 
+
+
+# A run's id: `run/<job id>` (and `run/<job id>/step/...`) as vocabulary.run_id names it,
+# "." joining the segments, or "/" in records stored before identifiers were NCNames.
+_RUN = re.compile(r"^" + re.escape(v.ID.uri) + r"run[./]([0-9a-fA-F-]{36})(?:[./]|$)")
+
+
+def generating_jobs(document: ProvDocument, entity: str) -> list[str]:
+    """Ids of the jobs whose runs (or steps) generated `entity`, from a lineage `document`
+    that holds its wasGeneratedBy records (the store's lineage of it, backward, depth 1)."""
+    found = []
+    for record in document.get_records(ProvGeneration):
+        made, activity = record.args[0], record.args[1]
+        if made is None or activity is None or made.uri != entity:
+            continue
+        matched = _RUN.match(activity.uri)
+        if matched and matched.group(1) not in found:
+            found.append(matched.group(1))
+    return found

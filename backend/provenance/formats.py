@@ -16,6 +16,7 @@ import shutil
 from dataclasses import dataclass
 
 from prov.model import ProvDocument
+from werkzeug.datastructures import MIMEAccept
 
 from backend.errors import NotAcceptable
 
@@ -47,15 +48,34 @@ BY_SHORT = {each.short: each for each in FORMATS}
 DEFAULT = BY_TYPE["application/json"]
 
 
+class _Accept(MIMEAccept):
+    """werkzeug's parsed Accept header, matched without the client's media type parameters:
+    werkzeug matches `text/turtle; charset=utf-8` only against an offer with exactly those
+    parameters. Every text format here is UTF-8, so a charset parameter matches when it is
+    utf-8 (any other is not offered); other parameters (a JSON-LD profile) do not narrow the
+    choice. q-values and wildcards stay werkzeug's."""
+
+    def _value_matches(self, value: str, item: str) -> bool:
+        base, _, parameters = item.partition(";")
+        for parameter in parameters.split(";"):
+            name, _, setting = parameter.partition("=")
+            if name.strip().lower() == "charset" and setting.strip().strip('"').lower() not in (
+                    "utf-8", "utf8"):
+                return False
+        return super()._value_matches(value, base.strip())
+
+
 def negotiate(accept, short: str | None) -> Format:
     """The format asked for: `short` (?f=) first, else the best match of the Accept header
-    (werkzeug's MIMEAccept); JSON when the client accepts anything."""
+    (werkzeug's MIMEAccept, given as parsed by request.accept_mimetypes), parameters
+    tolerated (see _Accept); JSON when the client accepts anything."""
     if short:
         if short not in BY_SHORT:
             raise NotAcceptable(f"unknown format {short!r}: use one of {', '.join(BY_SHORT)}")
         return BY_SHORT[short]
     if not accept or not accept.values():
         return DEFAULT
+    accept = _Accept(list(accept))
     best = accept.best_match([each.media_type for each in FORMATS], default=None)
     if best is None:
         raise NotAcceptable("provenance is served as " + ", ".join(BY_TYPE))

@@ -41,9 +41,9 @@ class _Operation:
         self.doc = ProvDocument()
         for namespace in v.NAMESPACES:
             self.doc.add_namespace(namespace)
-        self.activity = v.ID[f"op/{self.id}"]
+        self.activity = v.ident(f"op/{self.id}")
         self.time = datetime.now(timezone.utc)
-        self.user = v.ID[f"user/{user}"]
+        self.user = v.user_id(user)
         self.doc.agent(self.user, {PROV_TYPE: v.PROV_PERSON, PROV_LABEL: user,
                                    v.ACCOUNT: f"{user}#{zone}"})
         self.doc.activity(self.activity, self.time, self.time,
@@ -51,14 +51,14 @@ class _Operation:
         self.doc.wasAssociatedWith(self.activity, self.user, identifier=self._relation("associated"))
 
     def _relation(self, name: str):
-        return v.ID[f"op/{self.id}/{name}"]
+        return v.ident(f"op/{self.id}/{name}")
 
     def entity_of(self, path: str, checksum: str | None, *, fresh: bool = False):
         known = None if fresh else self.known_entity(path, checksum)
-        return known if known else v.ID[object_id(path, checksum)]
+        return known if known else object_id(path, checksum)
 
     def describe(self, identifier, info: Info):
-        attributes = [(PROV_LOCATION, info.path)]
+        attributes = [(PROV_LOCATION, v.add_location(self.doc, info.path))]
         if info.type == COLLECTION:
             attributes.append((PROV_TYPE, v.PROV_COLLECTION))
         else:

@@ -1,11 +1,19 @@
-"""A finished job's outputs as STAC Items: one Item per output file, in a FeatureCollection.
+"""A finished job's outputs as STAC Items: one Item per output file, in a FeatureCollection
+(`GET /api/jobs/<id>/stac`), each also on its own (`.../stac/items/<item id>`), and the job as
+a STAC Collection of them (`.../stac/collection`).
 
 STAC 1.0.0 Items with the Processing Extension 1.2.0 (what made the file: software and
 versions, when, where, the CWL workflow, a lineage sentence) and the File Info Extension
 2.1.0 (size and checksum of the asset and of each input). We know no footprint, so
 `geometry` is null and there is no `bbox` (STAC allows that). The asset and the
-`derived_from` links point at the files' download URLs on this API; `via` points at the
-job's PROV record. A pure function of the run description (backend/provenance/describe.py).
+`derived_from` links point at the inputs' STAC Items where an input was the output of an
+earlier job (`run["inputs"][i]["stac_item"]`, found by the API through the provenance store:
+who generated the input), else at the input's download URL; `via` points at the job's PROV
+record. The Collection (STAC 1.1.0, the current release; it may hold 1.0.0 Items) has the
+global bbox (no footprint is known: the spec's advice for data without one), the job's start
+and end as its temporal extent, the deployment's licence, and a link to each Item. Pure
+functions of the run description (backend/provenance/describe.py); `run["urls"]["stac"]`,
+where the API serves them, gives the self, parent and item links.
 """
 
 from __future__ import annotations
@@ -24,21 +32,87 @@ FILE = "https://stac-extensions.github.io/file/v2.1.0/schema.json"
 SHA2_256_MULTIHASH = "1220"
 
 
-def stac_items(run: dict) -> dict:
-    """A GeoJSON FeatureCollection of STAC Items, one per entry of `run["outputs"]`, in order.
+COLLECTION_VERSION = "1.1.0"
+GLOBAL_BBOX = [-180.0, -90.0, 180.0, 90.0]
+# Licence URLs with an SPDX id (STAC's `license`); any other is "other" with a license link.
+SPDX = {"https://creativecommons.org/licenses/by/4.0/": "CC-BY-4.0",
+        "https://creativecommons.org/publicdomain/zero/1.0/": "CC0-1.0",
+        "https://opendatacommons.org/licenses/odbl/1-0/": "ODbL-1.0"}
+DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 
-    Item ids are `<job id>-<port>-<n>`, n counting the files of that port from 0.
-    """
+
+def item_ids(job_id: str, outputs: list[dict]) -> list[tuple[str, dict]]:
+    """(Item id, output) of each output file, in order: `<job id>-<port>-<n>`, n counting
+    the files of that port from 0."""
     counts: dict[str, int] = {}
-    features = []
-    for output in run.get("outputs", []):
+    found = []
+    for output in outputs:
         index = counts.get(output["port"], 0)
         counts[output["port"]] = index + 1
-        features.append(_item(run, output, index))
-    return {"type": "FeatureCollection", "features": features}
+        found.append((f"{job_id}-{output['port']}-{index}", output))
+    return found
 
 
-def _item(run: dict, output: dict, index: int) -> dict:
+def stac_items(run: dict) -> dict:
+    """A GeoJSON FeatureCollection of STAC Items, one per entry of `run["outputs"]`, in order."""
+    return {"type": "FeatureCollection",
+            "features": [_item(run, output, item_id)
+                         for item_id, output in item_ids(run["job"]["id"], run.get("outputs", []))]}
+
+
+def stac_item(run: dict, item_id: str) -> dict | None:
+    """The Item `item_id` of the run; None when the run has none of that id."""
+    for candidate, output in item_ids(run["job"]["id"], run.get("outputs", [])):
+        if candidate == item_id:
+            return _item(run, output, candidate)
+    return None
+
+
+def collection_id(job_id: str) -> str:
+    return f"job-{job_id}"
+
+
+def stac_collection(run: dict) -> dict:
+    """The job as a STAC Collection (1.1.0) whose items are its output Items."""
+    job, wf = run["job"], run["workflow"]
+    licence = run.get("license") or DEFAULT_LICENSE
+    started = utc(job.get("started")) or utc(job.get("created"))
+    finished = utc(job.get("finished"))
+    links = []
+    base = run["urls"].get("stac")
+    if base:
+        links += [{"rel": "self", "href": f"{base}/collection", "type": "application/json"},
+                  {"rel": "root", "href": f"{base}/collection", "type": "application/json"},
+                  {"rel": "items", "href": base, "type": "application/geo+json",
+                   "title": "all Items, as a FeatureCollection"}]
+        links += [{"rel": "item", "href": f"{base}/items/{item_id}", "type": "application/geo+json",
+                   "title": PurePosixPath(output["path"]).name}
+                  for item_id, output in item_ids(job["id"], run.get("outputs", []))]
+    if licence.startswith(("http://", "https://")):
+        links.append({"rel": "license", "href": licence, "title": "licence of the data"})
+    if run["urls"].get("provenance"):
+        links.append({"rel": "via", "href": run["urls"]["provenance"], "title": "PROV record of the job"})
+    if run["urls"].get("job"):
+        links.append({"rel": "related", "href": run["urls"]["job"], "type": "application/json",
+                      "title": "the job"})
+    return {
+        "type": "Collection",
+        "stac_version": COLLECTION_VERSION,
+        "stac_extensions": [],
+        "id": collection_id(job["id"]),
+        "title": f"Job {job['id']} of workflow {wf['name']} {wf['version']}",
+        "description": (f"The outputs of job {job['id']} ({job['status']}) of {job['owner']}, "
+                        f"made by workflow {wf['name']} {wf['version']}, stored in iRODS"
+                        + (f" under {job['outputs']}." if job.get("outputs") else ".")),
+        "license": SPDX.get(licence, "other"),
+        "extent": {"spatial": {"bbox": [GLOBAL_BBOX]},
+                   # Open at an end the job never reached (it did not start, or still runs).
+                   "temporal": {"interval": [[started, finished]]}},
+        "links": links,
+    }
+
+
+def _item(run: dict, output: dict, item_id: str) -> dict:
     job, wf = run["job"], run["workflow"]
     name = PurePosixPath(output["path"]).name
     finished = utc(job.get("finished")) or utc(output.get("created"))
@@ -61,16 +135,19 @@ def _item(run: dict, output: dict, index: int) -> dict:
              **_file_fields(output)}
     if (kind := mimetypes.guess_type(name)[0]) is not None:
         asset["type"] = kind
-    return {
+    item = {
         "type": "Feature",
         "stac_version": STAC_VERSION,
         "stac_extensions": [PROCESSING, FILE],
-        "id": f"{job['id']}-{output['port']}-{index}",
+        "id": item_id,
         "geometry": None,
         "properties": properties,
-        "links": _links(run),
+        "links": _links(run, item_id),
         "assets": {"data": asset},
     }
+    if run["urls"].get("stac"):
+        item["collection"] = collection_id(job["id"])
+    return item
 
 
 def _software(run: dict) -> dict:
@@ -92,15 +169,26 @@ def _lineage(run: dict, output: dict) -> str:
     return f"Made by {maker} {wf['name']} {wf['version']} in job {job['id']}, {source}."
 
 
-def _links(run: dict) -> list[dict]:
+def _links(run: dict, item_id: str) -> list[dict]:
     links = []
+    urls = run["urls"]
+    if urls.get("stac"):
+        base = urls["stac"]
+        links += [{"rel": "self", "href": f"{base}/items/{item_id}", "type": "application/geo+json"},
+                  {"rel": "collection", "href": f"{base}/collection", "type": "application/json"},
+                  {"rel": "parent", "href": f"{base}/collection", "type": "application/json"}]
     for item in run.get("inputs", []):
-        link = {"rel": "derived_from", "href": data_url(run, item["path"]),
-                "title": f"input '{item['port']}': {item['path']}", **_file_fields(item)}
+        title = f"input '{item['port']}': {item['path']}"
+        if item.get("stac_item"):
+            # The STAC Item of the earlier job's output this input is.
+            links.append({"rel": "derived_from", "href": item["stac_item"],
+                          "type": "application/geo+json", "title": title})
+            continue
+        link = {"rel": "derived_from", "href": data_url(run, item["path"]), "title": title,
+                **_file_fields(item)}
         if (kind := mimetypes.guess_type(item["path"])[0]) is not None:
             link["type"] = kind
         links.append(link)
-    urls = run["urls"]
     if urls.get("provenance"):
         links.append({"rel": "via", "href": urls["provenance"], "title": "PROV record of the job"})
     if urls.get("job"):

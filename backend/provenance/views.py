@@ -8,7 +8,7 @@ a step is its step name.
 
 from __future__ import annotations
 
-from prov.constants import PROV_ATTR_STARTTIME, PROV_LABEL, PROV_LOCATION, PROV_ROLE, PROV_TYPE
+from prov.constants import PROV_ATTR_STARTTIME, PROV_LABEL, PROV_ROLE, PROV_TYPE
 from prov.model import ProvDocument
 
 from backend.errors import NotFound
@@ -22,6 +22,9 @@ class _Index:
 
     def __init__(self, document: ProvDocument):
         self.elements, self.relations = {}, []
+        locations = v.location_paths(document)
+        self.paths = {str(record.identifier): v.paths_of(document, record, locations)
+                      for record in document.get_records() if record.is_element()}
         for record in document.get_records():
             if record.is_element():
                 element = self.elements.setdefault(str(record.identifier), {"kind": record.get_type().localpart, "attrs": []})
@@ -60,8 +63,14 @@ class _Index:
                 if relation == kind and str(attrs.get(key)) == name and other in attrs]
 
 
-def _short(name: str) -> str:
-    return name.rsplit("/", 1)[-1]
+def _short(name: str, index: "_Index | None" = None) -> str:
+    """A step run's short name: its step (and instance, for a scatter: `count#2`)."""
+    if index is not None:
+        step = index.value(name, v.STEP, None)
+        if step is not None:
+            instance = index.value(name, v.INSTANCE, None)
+            return str(step) + (f"#{instance}" if instance is not None else "")
+    return name.rsplit(".", 1)[-1]
 
 
 def _text(value) -> str:
@@ -69,14 +78,14 @@ def _text(value) -> str:
 
 
 def _activity(index: _Index, name: str) -> list[str]:
-    lines = [f"{'run' if name == index.run() else _short(name)}: {name}"]
+    lines = [f"{'run' if name == index.run() else _short(name, index)}: {name}"]
     lines += [f"  {key}: {_text(value)}" for key, value in index.elements[name]["attrs"]
               if str(key) != "prov:type"]
     return lines
 
 
 def _entity_line(index: _Index, name: str, extra: dict | None = None) -> str:
-    location = index.value(name, PROV_LOCATION)
+    location = ", ".join(index.paths.get(name, ()))
     checksum = index.value(name, v.CHECKSUM)
     size = index.value(name, v.SIZE, None)
     role = (extra or {}).get(str(PROV_ROLE)) or (extra or {}).get("prov:role")
@@ -95,7 +104,7 @@ def render(document: ProvDocument, view: str, run_id: str | None = None) -> str:
 
 def _resolve(index: _Index, run_id: str) -> str:
     for name in [index.run(), *index.steps()]:
-        if run_id in (name, _short(name)) or (run_id == "run" and name == index.run()):
+        if run_id in (name, _short(name, index)) or (run_id == "run" and name == index.run()):
             return name
     raise NotFound(f"no run {run_id} in this provenance")
 
@@ -112,7 +121,7 @@ def _info(index: _Index, target: str) -> list[str]:
         if key in times:
             lines.append(f"{key.split(':')[1]}: {times[key].isoformat()}")
     lines += [f"steps: {len(index.steps())}", f"inputs: {len(index.linked('Usage', 'prov:activity', target, 'prov:entity'))}",
-              f"outputs: {len(index.linked('Generation', 'prov:activity', target, 'prov:entity'))}"]
+              f"outputs: {len(_generated(index, target))}"]
     message = index.value(target, v.ERROR_MESSAGE)
     if message:
         lines.append(f"error: {message}")
@@ -136,7 +145,7 @@ def _runs(index: _Index, target: str) -> list[str]:
         start = times.get("prov:startTime")
         end = times.get("prov:endTime")
         lines.append(" ".join(str(part) for part in (
-            "run" if name == index.run() else _short(name), name, index.value(name, v.STATUS),
+            "run" if name == index.run() else _short(name, index), name, index.value(name, v.STATUS),
             start.isoformat() if start else "-", end.isoformat() if end else "-",
             f"exit={index.value(name, v.EXIT_CODE, '-')}")))
     return lines
@@ -148,8 +157,7 @@ def _run(index: _Index, target: str) -> list[str]:
     lines += [_entity_line(index, name, extra)
               for name, extra in index.linked("Usage", "prov:activity", target, "prov:entity")]
     lines.append("generated:")
-    lines += [_entity_line(index, name, extra)
-              for name, extra in index.linked("Generation", "prov:activity", target, "prov:entity")]
+    lines += [_entity_line(index, name, extra) for name, extra in _generated(index, target)]
     return lines
 
 
@@ -159,5 +167,15 @@ def _inputs(index: _Index, target: str) -> list[str]:
 
 
 def _outputs(index: _Index, target: str) -> list[str]:
-    return [_entity_line(index, name, extra)[2:]
-            for name, extra in index.linked("Generation", "prov:activity", target, "prov:entity")]
+    return [_entity_line(index, name, extra)[2:] for name, extra in _generated(index, target)]
+
+
+def _generated(index: _Index, target: str) -> list[tuple[str, dict]]:
+    """What `target` generated; for the run, also the stored outputs its steps generated (each
+    output is generated once, by the step that made it)."""
+    found = index.linked("Generation", "prov:activity", target, "prov:entity")
+    if target == index.run():
+        for step in index.steps():
+            found += [(name, extra) for name, extra in index.linked("Generation", "prov:activity", step, "prov:entity")
+                      if index.paths.get(name)]
+    return found

@@ -7,10 +7,12 @@ permissions at the time of the request (never from what was true when it was rec
 - an entity with a `prov:location` (a storage object): when the caller may read that path now;
   when the object is gone, when it belonged to a run the caller may read or the caller took part
   in what was done with it (a visible operation);
-- anything else of a run (`run/<job>/...`: the run, its steps, intermediates): when the caller
+- anything else of a run (`run.<job>...`: the run, its steps, intermediates): when the caller
   may read that job;
-- a data operation (`op/<id>`): when it was the caller's, or it touched a visible object;
-- agents, plans and anything else: when they are attached to a visible activity or entity.
+- a data operation (`op.<id>`): when it was the caller's, or it touched a visible object;
+- agents, plans and anything else: when they are attached to a visible activity or entity;
+- a prov:Location (a storage path): when a visible element is at it (never on its own: it
+  names a path).
 
 Relations are kept when every element they name is visible. Hidden elements are counted, not
 described. The caller is given as two questions (`may_read_path`, `may_read_job`), so this
@@ -28,7 +30,7 @@ from prov.model import ProvDocument, ProvElement, ProvRelation
 
 from backend.provenance import vocabulary as v
 
-RUN, OPERATION = f"{v.ID.uri}run/", f"{v.ID.uri}op/"
+RUN, OPERATION = f"{v.ID.uri}run.", f"{v.ID.uri}op."
 # PathAnswer: True readable, False not readable, None no such object (any more).
 PathAnswer = bool | None
 
@@ -42,14 +44,15 @@ class Viewer:
 
 
 def job_of(uri: str) -> str | None:
-    """`run/<job>/...` -> job id."""
+    """`run.<job>...` -> job id (a job id is a uuid: nothing in it is escaped)."""
     if not uri.startswith(RUN):
         return None
-    return uri[len(RUN):].split("/", 1)[0] or None
+    return uri[len(RUN):].split(".", 1)[0] or None
 
 
-def _locations(element: ProvElement) -> list[str]:
-    return [str(value) for key, value in element.attributes if key == PROV_LOCATION]
+def _location_refs(element: ProvElement) -> list[str]:
+    return [value.uri for key, value in element.attributes
+            if key == PROV_LOCATION and isinstance(value, QualifiedName)]
 
 
 def _named(relation: ProvRelation) -> list[str]:
@@ -57,8 +60,10 @@ def _named(relation: ProvRelation) -> list[str]:
 
 
 class _Decision:
-    def __init__(self, viewer: Viewer):
+    def __init__(self, viewer: Viewer, document: ProvDocument):
         self.viewer = viewer
+        self.document = document
+        self.location_paths = v.location_paths(document)
         self._jobs: dict[str, bool] = {}
         self._paths: dict[str, PathAnswer] = {}
 
@@ -77,7 +82,7 @@ class _Decision:
     def direct(self, element: ProvElement) -> bool | None:
         """Visible, hidden, or None: decided by its neighbours."""
         uri = element.identifier.uri
-        locations = _locations(element)
+        locations = v.paths_of(self.document, element, self.location_paths)
         if locations:
             answers = [self.path(location) for location in locations]
             if any(answers):
@@ -104,8 +109,9 @@ def visible_part(document: ProvDocument, viewer: Viewer) -> tuple[ProvDocument, 
         for uri in named:
             neighbours[uri].update(other for other in named if other != uri)
 
-    decide = _Decision(viewer)
-    decided = {uri: decide.direct(element) for uri, element in elements.items()}
+    decide = _Decision(viewer, document)
+    places = set(decide.location_paths)
+    decided = {uri: (False if uri in places else decide.direct(element)) for uri, element in elements.items()}
     # Operations: the caller's own, or touching a visible object.
     for uri in elements:
         if decided[uri] is None and uri.startswith(OPERATION):
@@ -116,6 +122,13 @@ def visible_part(document: ProvDocument, viewer: Viewer) -> tuple[ProvDocument, 
     for uri in elements:
         if settled[uri] is None:
             decided[uri] = any(settled.get(near) is True for near in neighbours[uri])
+
+    # Locations: shown with a visible element at them.
+    for uri, element in elements.items():
+        if uri not in places and decided[uri]:
+            for place in _location_refs(element):
+                if place in decided:
+                    decided[place] = True
 
     shown = ProvDocument(namespaces=document.namespaces)
     for uri, element in elements.items():

@@ -120,12 +120,27 @@ class JobStore:
                                         .order_by(JobStep.position)))
 
     def list(self, *, owner: str | None, status: str | None, workflow: str | None,
-             offset: int, limit: int) -> tuple[list[Job], int]:
+             offset: int, limit: int, statuses: list[str] | None = None,
+             workflows: list[tuple[str, str | None]] | None = None,
+             created_from: datetime | None = None,
+             created_to: datetime | None = None) -> tuple[list[Job], int]:
+        """Newest first. `statuses` (any of), `workflows` ((name, version or None), any of) and
+        `created_from`/`created_to` (inclusive) narrow it further, as OGC's job list asks."""
         conditions = []
         if owner:
             conditions.append(Job.owner == owner)
         if status:
             conditions.append(Job.status == status)
+        if statuses:
+            conditions.append(Job.status.in_(statuses))
+        if workflows:
+            conditions.append(or_(*(and_(Job.workflow_name == name,
+                                         *([Job.workflow_version == version] if version else []))
+                                    for name, version in workflows)))
+        if created_from is not None:
+            conditions.append(Job.created >= created_from)
+        if created_to is not None:
+            conditions.append(Job.created <= created_to)
         if workflow:
             name, _, version = workflow.partition("/")
             conditions.append(Job.workflow_name == name)

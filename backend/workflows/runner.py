@@ -27,6 +27,7 @@ from pathlib import Path
 
 from backend.auth.models import utcnow
 from backend.errors import RapydoError
+from backend.provenance import cwlprov_archive
 from backend.settings import Settings
 from backend.workflows import cwlrun, locations, sandbox
 from backend.workflows.cwlrun import StepTracker
@@ -39,7 +40,6 @@ log = logging.getLogger(__name__)
 CANCEL_POLL = 0.5
 LOG_FILE = "cwltool.log"
 PROVENANCE_DIR = "provenance"
-RESEARCH_OBJECT_RECORDS = ("metadata", "workflow")
 BUSY, DONE = "busy", "done"
 WORK_PLACEHOLDER = "<work>"
 
@@ -266,17 +266,13 @@ class Attempt:
 
     def _clean_up(self) -> None:
         """Remove the work directory, keeping of cwltool's research object only its records
-        (metadata/: PROV documents and logs; workflow/: the packed workflow, job and output
-        objects). Its data/ folder holds a copy of every input and output: those live in
-        storage, a second copy per job would fill the disk."""
-        research_object = self.work / PROVENANCE_DIR
-        kept = self.job_dir / PROVENANCE_DIR
-        if research_object.is_dir():
-            shutil.rmtree(kept, ignore_errors=True)
-            kept.mkdir()
-            for part in RESEARCH_OBJECT_RECORDS:
-                if (research_object / part).is_dir():
-                    (research_object / part).replace(kept / part)
+        (bagit.txt and the manifests; metadata/: PROV documents and logs; workflow/: the
+        packed workflow, job and output objects), up to CWLPROV_MAX_SIZE, for
+        GET /api/jobs/<id>/cwlprov (backend/provenance/cwlprov_archive.py). Its data/ folder
+        holds a copy of every input and output: those live in storage, a second copy per
+        job would fill the disk."""
+        cwlprov_archive.keep(self.work / PROVENANCE_DIR, self.job_dir / PROVENANCE_DIR,
+                             self.settings.cwlprov_max_size)
         shutil.rmtree(self.work, ignore_errors=True)
 
 

@@ -8,6 +8,7 @@ input exists and the user may read it, the outputs collection can be the job's.
 from __future__ import annotations
 
 import logging
+import time
 
 from backend.errors import NotFound, ServiceUnavailable
 from backend.settings import Settings
@@ -20,6 +21,7 @@ from backend.workflows.registry import Registry
 log = logging.getLogger(__name__)
 
 RUN_TASK = "rapydo.workflows.run_job"
+QUICK_WAIT = 5.0  # seconds wait_finished looks every 50 ms
 
 
 class JobService:
@@ -65,6 +67,21 @@ class JobService:
     def get(self, job_id: str, user: str, is_admin: bool) -> Job:
         self.reap([job_id])
         return self.store.visible(job_id, user, is_admin)
+
+    def wait_finished(self, job_id: str, seconds: float) -> Job:
+        """The job once it finished, or as it is after `seconds`. Polls the jobs table (no
+        change notification reaches the API process: workers write the table and nothing
+        else): every 50 ms for the first QUICK_WAIT seconds (short jobs are seen ending
+        within 50 ms), then every 0.25 s (one indexed read each)."""
+        start = time.monotonic()
+        deadline = start + max(0.0, seconds)
+        while True:
+            job = self.store.get(job_id)
+            now = time.monotonic()
+            if job.status in FINISHED or now >= deadline:
+                return job
+            pause = 0.05 if now - start < QUICK_WAIT else 0.25
+            time.sleep(min(pause, deadline - now))
 
     def reap(self, job_ids: list[str] | None = None) -> None:
         """Re-queue (or fail) jobs whose worker was lost; stop what their lost attempt left

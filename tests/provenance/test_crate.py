@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from rocrate.rocrate import ROCrate
 
+from backend.provenance import vocabulary as v
 from backend.provenance.crate import crate_zip
 
 CWL = (Path(__file__).parents[2] / "projects/default/workflows/two-step-text.cwl").read_text()
@@ -113,20 +115,53 @@ def test_the_workflow_is_the_main_entity_with_its_document_and_checksum(tmp_path
 def test_the_crate_declares_the_run_crate_profiles(tmp_path):
     crate, _ = unzip(a_run(), tmp_path)
 
-    assert crate.metadata.properties()["conformsTo"] == {"@id": "https://w3id.org/ro/crate/1.3"}
-    profiles = ids(crate.root_dataset["conformsTo"])
-    assert {f"{WFRUN}/process/0.6", f"{WFRUN}/workflow/0.6", f"{WFRUN}/provenance/0.6",
-            "https://w3id.org/workflowhub/workflow-ro-crate/1.1"} <= set(profiles)
-    for profile in crate.root_dataset["conformsTo"]:
-        assert profile.get("name") and profile.get("version")
+    # The released profiles: the 0.5 run profiles build on RO-Crate 1.1 and Workflow RO-Crate
+    # 1.0, which (as that profile asks) the metadata descriptor names beside RO-Crate 1.1.
+    assert crate.metadata.properties()["conformsTo"] == [
+        {"@id": "https://w3id.org/ro/crate/1.1"},
+        {"@id": "https://w3id.org/workflowhub/workflow-ro-crate/1.0"}]
+    profiles = crate.root_dataset["conformsTo"]
+    assert sorted(ids(profiles)) == [f"{WFRUN}/process/0.5", f"{WFRUN}/provenance/0.5",
+                                     f"{WFRUN}/workflow/0.5",
+                                     "https://w3id.org/workflowhub/workflow-ro-crate/1.0"]
+    for profile in profiles:
+        assert profile.get("name") and profile["version"] in ("0.5", "1.0")
     assert crate.root_dataset["datePublished"] == "2026-12-01T20:18:25.870000+00:00"
+
+
+def test_every_term_is_defined_by_a_context_the_crate_names(tmp_path):
+    _, folder = unzip(a_run(), tmp_path)
+    metadata = json.loads((folder / "ro-crate-metadata.json").read_text())
+
+    assert metadata["@context"] == ["https://w3id.org/ro/crate/1.1/context",
+                                    "https://w3id.org/ro/terms/workflow-run/context",
+                                    {"exitCode": "https://w3id.org/rapydo/terms#exitCode"}]
+    # exitCode is ours (the term the PROV records use): described in the crate too.
+    [term] = [e for e in metadata["@graph"] if e["@id"] == "https://w3id.org/rapydo/terms#exitCode"]
+    assert term["@type"] == "rdf:Property" and term["rdfs:label"] == "exitCode"
+
+
+@pytest.mark.parametrize("licence, expected", [
+    (None, {"@id": "https://creativecommons.org/licenses/by/4.0/"}),
+    ("https://creativecommons.org/publicdomain/zero/1.0/",
+     {"@id": "https://creativecommons.org/publicdomain/zero/1.0/"}),
+    ("for members of the consortium only", "for members of the consortium only"),
+])
+def test_the_crate_has_the_deployments_licence(tmp_path, licence, expected):
+    run = a_run() if licence is None else a_run(license=licence)
+    _, folder = unzip(run, tmp_path)
+    graph = {e["@id"]: e for e in json.loads((folder / "ro-crate-metadata.json").read_text())["@graph"]}
+
+    assert graph["./"]["license"] == expected
+    if isinstance(expected, dict):
+        assert graph[expected["@id"]]["@type"] == "CreativeWork" and graph[expected["@id"]]["name"]
 
 
 def test_a_successful_run_is_a_completed_create_action(tmp_path):
     crate, _ = unzip(a_run(), tmp_path)
 
     action = the_run(crate)
-    assert action.id == f"https://w3id.org/rapydo/id/run/{JOB}"  # the run's id in PROV
+    assert action.id == v.run_id(JOB).uri  # the run's id in PROV
     assert action in crate.root_dataset["mentions"]
     assert status(action) == COMPLETED
     assert "error" not in action
@@ -170,7 +205,7 @@ def test_steps_cwltool_and_rapydo_are_recorded(tmp_path):
     controls = {control["instrument"]["name"]: control for control in crate.get_by_type("ControlAction")}
     assert sorted(controls) == ["count", "upper"]
     count = controls["count"]["object"]
-    assert count.id == f"https://w3id.org/rapydo/id/run/{JOB}/step/count"
+    assert count.id == v.step_id(JOB, "count").uri
     assert count["instrument"] is controls["count"]["instrument"]["workExample"]
     assert count["instrument"] in workflow["hasPart"]
     assert status(count) == COMPLETED and count["exitCode"] == 0
@@ -233,7 +268,7 @@ def test_without_prov_or_steps_it_is_still_a_workflow_run_crate(tmp_path):
 
     assert not (folder / "provenance.json").exists() and crate.get("provenance.json") is None
     profiles = ids(crate.root_dataset["conformsTo"])
-    assert f"{WFRUN}/workflow/0.6" in profiles and f"{WFRUN}/provenance/0.6" not in profiles
+    assert f"{WFRUN}/workflow/0.5" in profiles and f"{WFRUN}/provenance/0.5" not in profiles
     assert status(the_run(crate)) == COMPLETED
     assert "step" not in crate.mainEntity
 
@@ -270,4 +305,4 @@ def test_software_without_a_recorded_version_has_none(tmp_path):
     [engine_run] = crate.get_by_type("OrganizeAction")
     engine = engine_run["instrument"]
     assert engine["name"] == "cwltool" and "softwareVersion" not in engine
-    assert engine.id == "https://w3id.org/rapydo/id/software/cwltool"
+    assert engine.id == v.ident("software/cwltool").uri

@@ -9,6 +9,7 @@ import pytest
 from prov.model import ProvDocument
 
 from backend.provenance import formats
+from backend.provenance import vocabulary as v
 from tests.live import free_port, wait_for
 from tests.neo4j import connect, empty_store, neo4j_settings
 from tests.provenance.test_provenance_api import ID, activities, located
@@ -83,15 +84,15 @@ def test_every_format_parses_back_into_what_neo4j_holds(api, alice, neo4j, run, 
 def test_provn_and_a_picture_come_from_neo4j_too(api, alice, run):
     job = run[0]
     provn = alice.get(api.url(f"/api/jobs/{job['id']}/prov"), params={"f": "provn"})
-    assert provn.status_code == 200 and f"run/{job['id']}/step/count" in provn.text
+    assert provn.status_code == 200 and v.step_id(job['id'], "count").localpart in provn.text
     svg = alice.get(api.url(f"/api/jobs/{job['id']}/prov"), headers={"Accept": "image/svg+xml"})
-    assert svg.status_code == 200 and b"step/count" in svg.content
+    assert svg.status_code == 200 and b"step.count" in svg.content
 
 
 def test_lineage_backward_from_the_result_reaches_the_inputs(api, alice, run):
     job, inputs, output = run
     found = lineage(api, alice, path=output, direction="backward", depth=10)
-    assert {f"{ID}run/{job['id']}/step/{name}" for name in ("upper", "join", "count")} <= activities(found)
+    assert {v.step_id(job['id'], name).uri for name in ("upper", "join", "count")} <= activities(found)
     assert set(located(found)) == {output, *inputs.values()}
 
 
@@ -100,7 +101,7 @@ def test_lineage_forward_from_each_input_reaches_the_result(api, alice, run):
     for path in inputs.values():
         found = lineage(api, alice, path=path, direction="forward", depth=10)
         assert output in located(found)
-        assert f"{ID}run/{job['id']}/step/count" in activities(found)
+        assert v.step_id(job['id'], "count").uri in activities(found)
 
 
 def test_records_made_while_neo4j_is_stopped_arrive_after_it_restarts(tmp_path):
@@ -134,6 +135,6 @@ def test_records_made_while_neo4j_is_stopped_arrive_after_it_restarts(tmp_path):
                 found = lineage(api, alice, path=path, direction="backward", depth=2, f="json")
                 assert path in located(found)
             forward = lineage(api, alice, path=during, direction="forward", depth=10)
-            assert f"{ID}run/{job['id']}/step/count" in activities(forward)
+            assert v.step_id(job['id'], "count").uri in activities(forward)
     finally:
         server.stop()

@@ -3,17 +3,16 @@
 
 from __future__ import annotations
 
-from prov.constants import PROV_LOCATION
-
 from backend.app import create_app
 from backend.provenance import provenance
+from backend.provenance import vocabulary as v
 from backend.settings import Settings
 from backend.storage import storage_backend
 
 
 def locations(document) -> dict[str, str]:
-    return {str(value): record.identifier.uri for record in document.get_records() if record.is_element()
-            for key, value in record.attributes if key == PROV_LOCATION}
+    # prov:location names a prov:Location holding the path (vocabulary.paths_by_entity).
+    return {path: uri for uri, paths in v.paths_by_entity(document).items() for path in paths}
 
 
 def test_a_step_that_used_and_generated_objects_is_in_their_lineage(tmp_path):

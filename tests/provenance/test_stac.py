@@ -16,7 +16,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource, Unresolvable
 from referencing.jsonschema import DRAFT7
 
-from backend.provenance.stac import FILE, PROCESSING, stac_items
+from backend.provenance.stac import FILE, PROCESSING, stac_collection, stac_item, stac_items
 
 SCHEMAS = Path(__file__).parent / "schemas"
 JOB = "9b2f4d1a-6c3e-4f7a-8d2b-0e1f2a3b4c5d"
@@ -238,3 +238,143 @@ def test_an_unknown_step_or_version_is_not_made_up():
     assert item["properties"]["processing:lineage"].startswith("Made by workflow text-fan-out 2.1 ")
     assert item["properties"]["processing:software"] == {"rapydo-irods": "0.1.0", "text-fan-out": "2.1"}
     assert errors(item) == []
+
+
+# --- the job as a STAC Collection, Items on their own, derived_from Items ---------------------
+
+def _collection_validator() -> Draft7Validator:
+    """STAC Collection 1.1.0, offline: the schemas pystac ships (pystac's local validation
+    cache, the same files its own validator reads), nothing fetched."""
+    from pystac.validation.local_validator import get_local_schema_cache
+
+    cache = get_local_schema_cache()
+    registry = Registry(retrieve=_refuse).with_resources(
+        (uri, Resource.from_contents(schema, default_specification=DRAFT7))
+        for uri, schema in cache.items())
+    uri = "https://schemas.stacspec.org/v1.1.0/collection-spec/json-schema/collection.json"
+    return Draft7Validator(cache[uri], registry=registry, format_checker=Draft7Validator.FORMAT_CHECKER)
+
+
+COLLECTION = _collection_validator()
+
+
+def collection_errors(collection: dict) -> list[str]:
+    return [f"{error.message} at {list(error.absolute_path)}" for error in COLLECTION.iter_errors(collection)]
+
+
+def served_run() -> dict:
+    run = a_run()
+    run["urls"]["stac"] = f"{API}/jobs/{JOB}/stac"
+    return run
+
+
+def test_the_job_is_a_valid_stac_collection_of_its_items():
+    collection = stac_collection(served_run())
+
+    assert collection_errors(collection) == []
+    assert collection["type"] == "Collection" and collection["id"] == f"job-{JOB}"
+    assert collection["license"] == "CC-BY-4.0"
+    assert collection["extent"]["spatial"]["bbox"] == [[-180.0, -90.0, 180.0, 90.0]]
+    [[start, end]] = collection["extent"]["temporal"]["interval"]
+    assert utc(start) == datetime.fromisoformat("2026-12-01T20:18:20+00:00")
+    assert utc(end) == datetime.fromisoformat("2026-12-01T20:18:31.25+00:00")
+    items = [link["href"] for link in collection["links"] if link["rel"] == "item"]
+    assert items == [f"{API}/jobs/{JOB}/stac/items/{JOB}-{port}" for port in ("counted-0", "cases-0", "cases-1")]
+    rels = {link["rel"]: link["href"] for link in collection["links"]}
+    assert rels["self"] == f"{API}/jobs/{JOB}/stac/collection" and rels["via"] == f"{API}/jobs/{JOB}/prov"
+
+
+def test_another_licence_is_other_with_a_link_and_a_running_job_is_open_ended():
+    run = served_run()
+    run["license"] = "https://example.org/our-data-policy"
+    run["job"]["finished"] = None
+    collection = stac_collection(run)
+
+    assert collection_errors(collection) == []
+    assert collection["license"] == "other"
+    assert {"rel": "license", "href": "https://example.org/our-data-policy"}.items() <= next(
+        link for link in collection["links"] if link["rel"] == "license").items()
+    assert collection["extent"]["temporal"]["interval"][0][1] is None
+
+
+def test_a_collection_that_breaks_the_schema_fails_validation():
+    collection = stac_collection(served_run())
+    del collection["extent"]["spatial"]
+    assert collection_errors(collection) != []
+
+
+def test_served_items_link_to_themselves_and_their_collection():
+    run = served_run()
+    for item in stac_items(run)["features"]:
+        assert errors(item) == []
+        rels = {link["rel"]: link["href"] for link in item["links"]}
+        assert rels["self"] == f"{API}/jobs/{JOB}/stac/items/{item['id']}"
+        assert rels["collection"] == f"{API}/jobs/{JOB}/stac/collection"
+        assert item["collection"] == f"job-{JOB}"
+    assert stac_item(run, f"{JOB}-cases-1")["assets"]["data"]["href"].endswith("/cases/lower.txt")
+    assert stac_item(run, f"{JOB}-cases-2") is None
+
+
+def test_an_input_made_by_an_earlier_job_is_derived_from_its_item():
+    run = a_run()
+    earlier = "http://127.0.0.1:8080/api/jobs/0e1f/stac/items/0e1f-counted-0"
+    run["inputs"][0]["stac_item"] = earlier
+    item = stac_items(run)["features"][0]
+
+    derived = [link for link in item["links"] if link["rel"] == "derived_from"]
+    assert derived[0] == {"rel": "derived_from", "href": earlier, "type": "application/geo+json",
+                          "title": "input 'text': /tempZone/home/alice/in/quick fox.txt"}
+    assert derived[1]["href"] == f"{API}/data/tempZone/home/alice/in/jugs.txt"  # an upload: the file
+    assert errors(item) == []
+
+
+# --- live: a chained run ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def chained(tmp_path_factory):
+    """Job 1 (two-step-text) on an upload, then job 2 (the same workflow) on job 1's output."""
+    from tests.workflows.deployment import example, jobs_deployment
+
+    with jobs_deployment(tmp_path_factory.mktemp("stac")) as api:
+        alice = api.user("alice")
+        source = f"{api.unique('alice', 'in')}/text.txt"
+        api.upload(alice, source, TEXT)
+        workflow = api.register(alice, example("two-step-text"))
+        jobs = []
+        for text in (source, None):
+            text = text or alice.get(api.url(f"/api/jobs/{jobs[0]['id']}/results")).json()["counted"]["path"]
+            created = api.submit(alice, workflow, {"text": {"class": "File", "path": text}},
+                                 api.unique("alice", "out"))
+            assert created.status_code == 201, created.text
+            jobs.append(api.wait(alice, created.json()["id"]))
+            assert jobs[-1]["status"] == "successful", jobs[-1]
+        yield api, alice, jobs
+
+
+def test_a_chained_runs_item_is_derived_from_the_earlier_item(chained):
+    api, alice, (first, second) = chained
+    [item] = alice.get(api.url(f"/api/jobs/{second['id']}/stac")).json()["features"]
+    assert errors(item) == []
+
+    [derived] = [link for link in item["links"] if link["rel"] == "derived_from"]
+    assert derived["href"] == api.url(f"/api/jobs/{first['id']}/stac/items/{first['id']}-counted-0")
+    earlier = alice.get(derived["href"])
+    assert earlier.status_code == 200 and earlier.headers["Content-Type"] == "application/geo+json"
+    assert earlier.json()["id"] == f"{first['id']}-counted-0" and errors(earlier.json()) == []
+    # Job 1's own input was an upload: its Item points at the file.
+    [first_item] = alice.get(api.url(f"/api/jobs/{first['id']}/stac")).json()["features"]
+    [raw] = [link for link in first_item["links"] if link["rel"] == "derived_from"]
+    assert "/api/data/" in raw["href"] and "/stac/" not in raw["href"]
+
+
+def test_the_collection_and_items_are_served_to_whoever_may_see_the_job(chained):
+    api, alice, (first, _) = chained
+    collection = alice.get(api.url(f"/api/jobs/{first['id']}/stac/collection"))
+    assert collection.status_code == 200 and collection_errors(collection.json()) == []
+    [item_link] = [link for link in collection.json()["links"] if link["rel"] == "item"]
+    assert alice.get(item_link["href"]).json()["id"] == f"{first['id']}-counted-0"
+    assert alice.get(api.url(f"/api/jobs/{first['id']}/stac/items/nothing-0")).status_code == 404
+
+    bob = api.user("bob")
+    for path in ("stac/collection", f"stac/items/{first['id']}-counted-0", "stac"):
+        assert bob.get(api.url(f"/api/jobs/{first['id']}/{path}")).status_code == 404

@@ -10,9 +10,9 @@ import uuid
 
 import pytest
 
+from backend.provenance import vocabulary as v
 from tests.workflows.deployment import example, jobs_deployment
 
-ID = "https://w3id.org/rapydo/id/"
 HIDDEN = "Provenance-Hidden-Elements"
 
 
@@ -58,13 +58,13 @@ def assert_nothing_of_alice(response, scene):
 
 def test_another_users_run_ids_are_not_confirmed(api, scene):
     bob, job = scene["bob"], scene["job"]
-    for entity in (f"{ID}run/{job['id']}/output/counted/0", f"{ID}run/{job['id']}/step/count",
-                   f"{ID}run/{job['id']}"):
+    for entity in (v.output_id(job['id'], "counted", 0).uri, v.step_id(job['id'], "count").uri,
+                   v.run_id(job['id']).uri):
         answer = lineage(api, bob, entity=entity)
         assert answer.status_code == 404, (entity, answer.text)
         assert_nothing_of_alice(answer, scene)
     assert lineage(api, bob, path=scene["output"]).status_code == 403
-    assert lineage(api, scene["alice"], entity=f"{ID}run/{job['id']}/step/count").status_code == 200
+    assert lineage(api, scene["alice"], entity=v.step_id(job['id'], "count").uri).status_code == 200
 
 
 def test_forward_from_a_shared_file_hides_what_others_made_with_it(api, scene):

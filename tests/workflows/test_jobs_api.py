@@ -14,6 +14,7 @@ from datetime import datetime
 
 import pytest
 
+from backend.provenance.vocabulary import output_id
 from tests.api.deployments import PASSWORD
 from tests.workflows.deployment import example, jobs_deployment, sha2
 
@@ -83,13 +84,15 @@ def test_a_two_step_workflow_ends_successful_with_its_outputs_in_storage(deploym
             alice.get(api.url("/api/metadata" + stored["path"])).json()["metadata"]}
     assert avus == {"rapydo.job": job["id"], "rapydo.workflow": workflow,
                     "rapydo.step": "count", "rapydo.output": "counted",
-                    "rapydo.prov.entity": f"https://w3id.org/rapydo/id/run/{job['id']}/output/counted/0"}
+                    "rapydo.prov.entity": output_id(job["id"], "counted", 0).uri}
     assert job["inputs"]["text"]["checksum"] == sha2(TEXT)
-    # The work directory is gone; cwltool's provenance records stay, without copies of the data.
+    # The work directory is gone; cwltool's research object stays, a whole bag (this one is
+    # far below CWLPROV_MAX_SIZE): records and the data/ copies its manifest lists.
     kept = api.live.data_dir / "jobs" / job["id"]
     assert sorted(path.name for path in kept.iterdir()) == ["cwltool.log", "provenance"]
     assert (kept / "provenance/metadata/provenance/primary.cwlprov.json").is_file()
-    assert not (kept / "provenance" / "data").exists()
+    listed = (kept / "provenance/manifest-sha1.txt").read_text().split()[1::2]
+    assert listed and all((kept / "provenance" / name).is_file() for name in listed)
 
 
 def test_a_failing_step_is_named_with_its_exit_code_and_stderr_and_leaves_no_output(deployment):

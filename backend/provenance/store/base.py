@@ -34,12 +34,13 @@ from prov.constants import (
     PROV_N_MAP,
     PROV_RECORD_IDS_MAP,
     PROV_START,
+    PROV_TYPE,
 )
 from prov.identifier import Identifier, Namespace, QualifiedName
 from prov.model import Literal, ProvDocument, ProvElement, ProvRecord
 
 from backend.errors import BadRequest, NotFound
-from backend.provenance.vocabulary import CHECKSUM
+from backend.provenance.vocabulary import CHECKSUM, LOCATION, PATH
 
 KINDS = {"entity", "activity", "agent"}
 # The kind of node a formal attribute names (by its local name in the prov namespace),
@@ -238,7 +239,15 @@ def split(document: ProvDocument) -> Split:
         out.names.setdefault(key, _canonical(encode_value(identifier)))
         return key
 
-    for record in document.flattened().get_records():
+    flat = document.flattened()
+    # prov:location names a prov:Location whose path is rapydo-terms:path (a literal path in
+    # records made before: read as the path itself).
+    paths = {}
+    for record in flat.get_records(ProvElement):
+        found = [_text(value) for value in record.get_attribute(PATH)]
+        if found and LOCATION in record.get_attribute(PROV_TYPE):
+            paths[key_of(record.identifier)] = found[0]
+    for record in flat.get_records():
         encoded = encode_record(record)
         record_digest = digest(encoded)
         out.log[record_digest] = _canonical(encoded)
@@ -249,7 +258,9 @@ def split(document: ProvDocument) -> Split:
             pairs = out.attributes.setdefault(key, {})
             for pair in encoded["a"]:
                 pairs[digest(pair)] = _canonical(pair)
-            locations = [_text(v) for v in record.get_attribute(PROV_LOCATION)]
+            locations = [paths.get(key_of(v)) if isinstance(v, QualifiedName) else _text(v)
+                         for v in record.get_attribute(PROV_LOCATION)]
+            locations = [location for location in locations if location is not None]
             checksums = [_text(v) for v in record.get_attribute(CHECKSUM)] or [""]
             out.locations.update((key, location, checksum) for location in locations for checksum in checksums)
             continue
@@ -312,6 +323,19 @@ class Subgraph:
         for key in sorted(self.relations):
             add_record(document, json.loads(self.relations[key]), names)
         return document
+
+
+def location_keys(subgraph: Subgraph) -> set[str]:
+    """The prov:Location nodes the nodes of `subgraph` name in prov:location: lineage returns
+    them with what it reached (an entity's path is on its location)."""
+    keys = set()
+    for node in subgraph.nodes.values():
+        for pair in node.attributes:
+            name, value = json.loads(pair)
+            if name[0] == "qname" and name[1] == PROV_LOCATION.namespace.uri and name[2] == "location" \
+                    and value[0] == "qname":
+                keys.add(value[1] + value[2])
+    return keys - set(subgraph.nodes)
 
 
 def walk(expand: Callable[[list[str]], Iterable[tuple[str, str, str, str, str]]], start: str,

@@ -32,6 +32,7 @@ from prov.identifier import Identifier
 from prov.model import Literal
 
 from backend.errors import ServiceUnavailable
+from backend.provenance import migrations
 from backend.provenance.store.base import (
     ASSOCIATION,
     INVALIDATION,
@@ -40,6 +41,7 @@ from backend.provenance.store.base import (
     Split,
     Subgraph,
     digest,
+    location_keys,
     walk,
 )
 
@@ -124,6 +126,7 @@ class Neo4jStore(ProvenanceStore):
                     for statement in SCHEMA:  # schema changes run outside data transactions
                         session.run(statement).consume()
                     self._schema_ready = True
+                    migrations.upgrade(self)  # records stored in an older shape, repaired once
                 yield session
         except (DriverError, TransientError, AuthError) as exc:
             raise ServiceUnavailable("the provenance store is unavailable") from exc
@@ -137,6 +140,26 @@ class Neo4jStore(ProvenanceStore):
     def _write(self, bundle: str, parts: Split) -> None:
         with self._session() as session:
             session.execute_write(_save, bundle, parts)
+
+    # ---- migrations (backend/provenance/migrations.py) --------------------------------
+
+    def _schema_version(self) -> int:
+        with self._session() as session:
+            rows = session.execute_read(_rows, "MATCH (s:ProvSchema {name: 'rapydo'}) RETURN s.version AS v")
+        return (rows[0]["v"] if rows else None) or 1
+
+    def _bundle_names(self) -> list[str]:
+        """Every bundle, in the order it was first saved."""
+        with self._session() as session:
+            rows = session.execute_read(_rows, """
+                MATCH (b:ProvBundle)
+                OPTIONAL MATCH (r:ProvRecord {bundle: b.name})
+                RETURN b.name AS name, min(r.seq) AS seq""")
+        return [row["name"] for row in sorted(rows, key=lambda row: (row["seq"] or 0, row["name"]))]
+
+    def _replace(self, saved: list, version: int) -> None:
+        with self._session() as session:
+            session.execute_write(_replace_all, saved, version)
 
     # ---- reads -----------------------------------------------------------------------
 
@@ -242,6 +265,26 @@ def _save(tx, bundle: str, parts: Split) -> None:
               for n, loc, c in sorted(parts.locations)]).consume()
 
 
+def _replace_all(tx, saved: list, version: int) -> None:
+    """The whole store rewritten from `saved` ([(bundle, Split or None)]), in one transaction;
+    the schema node is locked first, so a second process waits and then finds it done."""
+    found = tx.run("MERGE (s:ProvSchema {name: 'rapydo'}) SET s.lock = true "
+                   "RETURN s.version AS v").single()["v"]
+    if found is not None and found >= version:
+        return
+    if tx.run("MATCH (b:ProvBundle) RETURN count(b) AS n").single()["n"] != len(saved):
+        return  # saved to meanwhile: the next start repairs it
+    for label in ("Element", "ProvRecord", "ProvLocation", "ProvBundle"):
+        tx.run(f"MATCH (n:{label}) DETACH DELETE n").consume()
+    for bundle, parts in saved:
+        if parts is None:
+            tx.run("MERGE (:ProvBundle {name: $bundle})", bundle=bundle).consume()
+        else:
+            _save(tx, bundle, parts)
+    tx.run("MATCH (s:ProvSchema {name: 'rapydo'}) SET s.version = $version REMOVE s.lock",
+           version=version).consume()
+
+
 def _lineage(tx, start: str, direction: str, depth: int) -> Subgraph | None:
     if tx.run("MATCH (n:Element {id: $id}) RETURN n.id AS id", id=start).single() is None:
         return None
@@ -264,6 +307,12 @@ def _lineage(tx, start: str, direction: str, depth: int) -> Subgraph | None:
     if direction == "forward":
         actors |= _context(tx, hops, INVALIDATION, result)
     members = actors | _context(tx, actors, ASSOCIATION, result)
+    _read_nodes(tx, members, result)
+    _read_nodes(tx, location_keys(result), result)  # where the entities are
+    return result
+
+
+def _read_nodes(tx, members, result: Subgraph) -> None:
     for row in tx.run("""
             UNWIND $ids AS id
             MATCH (n:Element {id: id})
@@ -271,7 +320,6 @@ def _lineage(tx, start: str, direction: str, depth: int) -> Subgraph | None:
         result.add_node(row["id"], row["kind"], row["name"])
         for attribute in row["attrs"] or ():
             result.add_node(row["id"], row["kind"], row["name"], attribute)
-    return result
 
 
 def _context(tx, sources, relation: str, result: Subgraph) -> set[str]:

@@ -47,7 +47,16 @@ from sqlalchemy.orm import Session
 
 from backend.auth.db import Database
 from backend.errors import ServiceUnavailable
-from backend.provenance.store.base import ASSOCIATION, INVALIDATION, RULES, ProvenanceStore, Split, Subgraph
+from backend.provenance import migrations
+from backend.provenance.store.base import (
+    ASSOCIATION,
+    INVALIDATION,
+    RULES,
+    ProvenanceStore,
+    Split,
+    Subgraph,
+    location_keys,
+)
 
 # Seconds before an unreachable PostgreSQL server counts as down (libpq waits for the
 # operating system's TCP timeout otherwise, minutes, while the outbox's caller waits too).
@@ -58,6 +67,8 @@ Id = BigInteger().with_variant(Integer, "sqlite")
 metadata = MetaData()
 
 bundles = Table("prov_bundles", metadata, Column("name", Text, primary_key=True))
+# The shape of what is stored (backend/provenance/migrations.py); no row: version 1.
+schema_versions = Table("prov_schema", metadata, Column("version", Integer, primary_key=True))
 records = Table(
     "prov_records", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
@@ -156,6 +167,7 @@ class SqlStore(ProvenanceStore):
                 with self._db.schema_lock() as session:
                     metadata.create_all(session.connection())
                 self._schema_ready = True
+                migrations.upgrade(self)  # records stored in an older shape, repaired once
             with self._db.transaction(write=write) as session:
                 yield session
         except ServiceUnavailable as exc:
@@ -165,6 +177,10 @@ class SqlStore(ProvenanceStore):
         return (postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert)(table)
 
     def _write(self, bundle: str, parts: Split) -> None:
+        with self._transaction(write=True) as session:
+            self._write_rows(session, bundle, parts)
+
+    def _write_rows(self, session: Session, bundle: str, parts: Split) -> None:
         log = [{"bundle": bundle, "digest": d, "body": b} for d, b in sorted(parts.log.items())]
         node_rows = [{"id": n, "kind": parts.kinds[n], "name": parts.names[n]} for n in sorted(parts.kinds)]
         attribute_rows = [{"node": n, "digest": d, "body": b}
@@ -173,18 +189,50 @@ class SqlStore(ProvenanceStore):
                      for _, e in sorted(parts.edges.items())]
         location_rows = [{"bundle": bundle, "node": n, "location": loc, "checksum": c}
                          for n, loc, c in sorted(parts.locations)]
-        with self._transaction(write=True) as session:
-            session.execute(self._insert(bundles).on_conflict_do_nothing(), [{"name": bundle}])
-            for table, rows in ((records, log), (nodes, node_rows), (attributes, attribute_rows),
-                                (edges, edge_rows), (locations, location_rows)):
-                if rows:
-                    session.execute(self._insert(table).on_conflict_do_nothing(), rows)
-            # A node first met as the target of a relation of unknown kind learns it later;
-            # the WHERE keeps this from locking (or touching) nodes that already know theirs.
-            kinds = [{"key": r["id"], "new_kind": r["kind"]} for r in node_rows if r["kind"]]
-            if kinds:
-                session.execute(update(nodes).where(nodes.c.id == bindparam("key"), nodes.c.kind.is_(None))
-                                .values(kind=bindparam("new_kind")), kinds)
+        session.execute(self._insert(bundles).on_conflict_do_nothing(), [{"name": bundle}])
+        for table, rows in ((records, log), (nodes, node_rows), (attributes, attribute_rows),
+                            (edges, edge_rows), (locations, location_rows)):
+            if rows:
+                session.execute(self._insert(table).on_conflict_do_nothing(), rows)
+        # A node first met as the target of a relation of unknown kind learns it later;
+        # the WHERE keeps this from locking (or touching) nodes that already know theirs.
+        kinds = [{"key": r["id"], "new_kind": r["kind"]} for r in node_rows if r["kind"]]
+        if kinds:
+            session.execute(update(nodes).where(nodes.c.id == bindparam("key"), nodes.c.kind.is_(None))
+                            .values(kind=bindparam("new_kind")), kinds)
+
+    # ---- migrations (backend/provenance/migrations.py) ------------------------------------
+
+    def _schema_version(self) -> int:
+        with self._transaction() as session:
+            return session.scalar(select(func.max(schema_versions.c.version))) or 1
+
+    def _bundle_names(self) -> list[str]:
+        """Every bundle, in the order it was first saved."""
+        with self._transaction() as session:
+            first = dict(session.execute(select(records.c.bundle, func.min(records.c.id))
+                                         .group_by(records.c.bundle)).all())
+            names = list(session.scalars(select(bundles.c.name)))
+        return sorted(names, key=lambda name: (first.get(name, 0), name))
+
+    def _replace(self, saved: list, version: int) -> None:
+        """The whole store rewritten from `saved` ([(bundle, Split or None)]), in one transaction.
+        Under the schema lock: processes starting together repair one after the other, and the
+        later one finds the version current."""
+        with self._db.schema_lock() as session:
+            found = session.scalar(select(func.max(schema_versions.c.version)))
+            if found is not None and found >= version:
+                return  # another process did it meanwhile
+            if session.scalar(select(func.count()).select_from(bundles)) != len(saved):
+                return  # saved to meanwhile: the next start repairs it
+            for table in (records, nodes, attributes, edges, locations, bundles, schema_versions):
+                session.execute(table.delete())
+            for bundle, parts in saved:
+                if parts is None:
+                    session.execute(self._insert(bundles).on_conflict_do_nothing(), [{"name": bundle}])
+                else:
+                    self._write_rows(session, bundle, parts)
+            session.execute(schema_versions.insert(), [{"version": version}])
 
     def _read_log(self, bundle: str) -> list[str] | None:
         with self._transaction() as session:
@@ -216,14 +264,19 @@ class SqlStore(ProvenanceStore):
             members = actors | self._context(session, actors, ASSOCIATION, result)
             # Nodes and their attributes apart: an outer join of the two gets a whole-table
             # scan of the attributes from PostgreSQL until it has statistics (a fresh bulk load).
-            for chunk in _chunks(members):
-                for row in session.execute(select(nodes.c.id, nodes.c.kind, nodes.c.name)
-                                           .where(nodes.c.id.in_(chunk))):
-                    result.add_node(row.id, row.kind, row.name)
-                for row in session.execute(select(attributes.c.node, attributes.c.body)
-                                           .where(attributes.c.node.in_(chunk))):
-                    result.nodes[row.node].attributes.add(row.body)
+            self._read_nodes(session, members, result)
+            self._read_nodes(session, location_keys(result), result)  # where the entities are
         return result
+
+    @staticmethod
+    def _read_nodes(session: Session, members, result: Subgraph) -> None:
+        for chunk in _chunks(members):
+            for row in session.execute(select(nodes.c.id, nodes.c.kind, nodes.c.name)
+                                       .where(nodes.c.id.in_(chunk))):
+                result.add_node(row.id, row.kind, row.name)
+            for row in session.execute(select(attributes.c.node, attributes.c.body)
+                                       .where(attributes.c.node.in_(chunk))):
+                result.nodes[row.node].attributes.add(row.body)
 
     @staticmethod
     def _context(session: Session, sources, relation: str, result: Subgraph) -> set[str]:
