@@ -7,8 +7,7 @@ import logging
 from flask import Flask
 
 from backend import disk, request_body, request_log, uploads
-from backend.api import register_api
-from backend.api.errors import error_response
+from backend.api import register_api, request_error_response
 from backend.auth import AuthExtension
 from backend.private_files import prepare_data_dir
 from backend.projects import ProjectModelsExtension
@@ -40,5 +39,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_api(app)
     request_log.init_app(app)
     request_body.init_app(app)
-    app.register_error_handler(Exception, error_response)
+    app.register_error_handler(Exception, request_error_response)
     return app

@@ -117,7 +117,17 @@ class RapydoApi(Api):
 
     def handle_error(self, e):
         # Flask-RESTful would answer our typed errors with a bare 500: map them instead.
-        return error_response(e)
+        return request_error_response(e)
+
+
+def request_error_response(e: BaseException):
+    """The error answer of this request: an OGC exception document under /api/ogc (OGC
+    clients read nothing else), our JSON error elsewhere. Routes and unknown paths alike."""
+    from backend.api import ogc  # imported late: ogc imports this package's modules
+
+    if ogc.is_ogc_request():
+        return ogc.error_document(e)
+    return error_response(e)
 
 
 class AnyPathConverter(PathConverter):

@@ -31,7 +31,7 @@ from werkzeug.exceptions import HTTPException
 
 from backend import errors
 from backend.api import params
-from backend.api.errors import status_of
+from backend.api.errors import error_response, status_of
 from backend.api.provenance import job_provenance_response
 from backend.api.spec import INTEGER, STRING, header, operation, path_param, query
 from backend.auth import auth_service, current_storage_credentials, current_user, login_required
@@ -93,6 +93,28 @@ def exception_response(exc: OgcException) -> Response:
     return response
 
 
+def is_ogc_request() -> bool:
+    return request.path == "/api/ogc" or request.path.startswith("/api/ogc/")
+
+
+def error_document(exc: BaseException) -> Response:
+    """Any error of an /api/ogc request, as an OGC exception (an unknown path or method too,
+    which Flask answers before a route runs)."""
+    if isinstance(exc, OgcException):
+        return exception_response(exc)
+    if isinstance(exc, errors.RapydoError):
+        return exception_response(OgcException(status_of(exc), OUR_EXCEPTIONS + exc.kind,
+                                               exc.message))
+    if isinstance(exc, HTTPException):
+        kind = exc.name.lower().replace(" ", "_")
+        response = exception_response(OgcException(exc.code or 500, OUR_EXCEPTIONS + kind,
+                                                   exc.description or exc.name))
+        if exc.code == 405 and getattr(exc, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+    return error_response(exc)  # unexpected: logged, a plain 500
+
+
 def ogc_exceptions(method):
     """Every error of an /api/ogc route as an OGC exception document (the rest of the API
     keeps its own error shape)."""
@@ -100,15 +122,8 @@ def ogc_exceptions(method):
     def wrapper(*args, **kwargs):
         try:
             return method(*args, **kwargs)
-        except OgcException as exc:
-            return exception_response(exc)
-        except errors.RapydoError as exc:
-            return exception_response(OgcException(status_of(exc), OUR_EXCEPTIONS + exc.kind,
-                                                   exc.message))
-        except HTTPException as exc:
-            kind = exc.name.lower().replace(" ", "_")
-            return exception_response(OgcException(exc.code or 500, OUR_EXCEPTIONS + kind,
-                                                   exc.description or exc.name))
+        except (OgcException, errors.RapydoError, HTTPException) as exc:
+            return error_document(exc)
     return wrapper
 
 

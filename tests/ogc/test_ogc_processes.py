@@ -421,6 +421,17 @@ def test_bad_requests_answer_ogc_exceptions(ogc):
         check(answer.json(), "exception")
 
 
+def test_an_unknown_path_or_method_under_ogc_answers_an_ogc_exception(ogc):
+    missing = ogc.alice.get(f"{ogc.base}/no-such-collection")
+    assert missing.status_code == 404 and check(missing.json(), "exception")["status"] == 404
+    wrong = ogc.alice.post(f"{ogc.base}/conformance", json={})
+    assert wrong.status_code == 405 and check(wrong.json(), "exception")["status"] == 405
+    assert "GET" in wrong.headers["Allow"]
+    # The rest of the API keeps its own error shape.
+    elsewhere = ogc.alice.get(ogc.base.replace("/api/ogc", "/api/no-such-area"))
+    assert elsewhere.status_code == 404 and elsewhere.json()["type"] == "not_found"
+
+
 def test_an_unreadable_prefer_wait_is_ignored(ogc):
     # RFC 7240: a preference the server does not understand is ignored; `wait=abc` is no
     # wait at all, so the execution is asynchronous, and nothing is said to be applied.
