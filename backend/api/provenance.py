@@ -302,7 +302,7 @@ class Lineage(Resource):
             info = storage.stat(paths.normalise(path, storage.zone))
             node = provenance().entity_at(info.path, info.checksum)
         else:
-            node = entity
+            node = v.current_uri(entity)  # an id from before the upgrade still answers
         document, hidden = provenance().visible_lineage(node, direction, depth, viewer,
                                                         start_checked=bool(path))
         response = _document_response(document, chosen)

@@ -96,6 +96,15 @@ def ident(path: str) -> QualifiedName:
     return ID[local(path)]
 
 
+def current_uri(uri: str) -> str:
+    """An entity URI as this version names it: one in the shape of before schema version 2
+    (`.../id/run/<job>/output/x/0`, still in the `rapydo.prov.entity` AVU of outputs stored
+    then) renamed as backend/provenance/migrations.py renamed it in the store."""
+    if uri.startswith(ID.uri) and not is_ncname(uri[len(ID.uri):]):
+        return ID.uri + local(uri[len(ID.uri):])
+    return uri
+
+
 def name_in(namespace: Namespace, path: str) -> QualifiedName:
     """A name in another namespace (the workflow's `wf`), made valid the same way."""
     return namespace[local(path)]
