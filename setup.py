@@ -10,7 +10,10 @@ setup(
     python_requires=">=3.11",
     packages=find_packages(include=["backend", "backend.*", "controller", "controller.*"]),
     include_package_data=True,
-    package_data={"controller": ["templates/*.tmpl"]},
+    package_data={"controller": ["templates/*.tmpl"],
+                  # the web interface's page and assets (served as files, nothing to build)
+                  "backend.web": ["templates/web/*.html", "static/*.js", "static/*.css",
+                                  "static/views/*.js"]},
     install_requires=[
         "flask>=3.0,<4",
         "flask-restful>=0.3.10,<0.4",
@@ -60,6 +63,9 @@ setup(
             "progressbar2>=4.0",
             "tuspy>=1.1,<2",  # a real tus client drives the resumable uploads
             "OWSLib>=0.35",  # a real OGC API - Processes client drives /api/ogc (tests/ogc)
+            # The web interface's browser tests (tests/web) drive the system's Chromium
+            # (Debian's chromium, installed by tests/services); never `playwright install`.
+            "playwright>=1.45,<2",
         ],
     },
     entry_points={"console_scripts": ["rapydo=controller.cli:main"]},

@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask
 
-from backend import disk, request_body, request_log, uploads
+from backend import disk, request_body, request_log, uploads, web
 from backend.api import register_api, request_error_response
 from backend.auth import AuthExtension
 from backend.private_files import prepare_data_dir
@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     disk.init_app(app, settings)
     uploads.init_app(app, settings)
     register_api(app)
+    web.init_app(app)  # the web interface at /web/, a client of the API above
     request_log.init_app(app)
     request_body.init_app(app)
     app.register_error_handler(Exception, request_error_response)

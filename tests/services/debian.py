@@ -18,8 +18,9 @@ PACKAGES = {
     "postgresql": ["postgresql-15"],
     "redis": ["redis-server"],
     # Not services, but the tests need them: `dot` draws PROV pictures, docker-compose
-    # validates the rendered compose files.
-    "tools": ["graphviz", "docker-compose", "bubblewrap"],
+    # validates the rendered compose files; the web interface's browser tests (tests/web)
+    # drive Chromium through Playwright with the system browser.
+    "tools": ["graphviz", "docker-compose", "bubblewrap", "chromium", "chromium-driver"],
 }
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 START_TIMEOUT = 120.0

@@ -1,0 +1,103 @@
+// The web interface's entry: a router on the URL's fragment (#/data/<path>, #/sessions,
+// #/password, #/signin) and the frame around the views (navigation, messages, sign out).
+// A later page is one module in views/ with a render(main, route) function, and a line in ROUTES.
+
+import * as api from "./api.js";
+import * as signin from "./views/signin.js";
+import * as data from "./views/data.js";
+import * as sessions from "./views/sessions.js";
+import * as password from "./views/password.js";
+
+const ROUTES = { signin, data, sessions, password };
+const PUBLIC = new Set(["signin"]);
+
+const main = document.getElementById("main");
+const nav = document.getElementById("nav");
+const messageBox = document.getElementById("message");
+
+// One message line for the whole page: the API's error messages and confirmations.
+export function say(text, kind = "error") {
+  messageBox.textContent = text;
+  messageBox.className = `message ${text ? kind : ""}`;
+}
+
+// What every view does with a failed call: a revoked or expired token leads to sign in
+// with the API's message; any other error is shown as the API worded it.
+export function failed(error) {
+  if (error instanceof api.ApiError && error.status === 401 && api.token()) {
+    api.forget();
+    go("#/signin", `You are signed out: ${error.message}`);
+    return;
+  }
+  say(error.message || String(error));
+}
+
+// Show the view of `hash`, with `message` once it is shown (a message said before the
+// navigation would be cleared by it).
+let carried = null;
+export function go(hash, message = "", kind = "error") {
+  carried = message ? [message, kind] : null;
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+// "#/data/tempZone/home/alice?offset=50" -> {name: "data", rest: "/tempZone/home/alice", query}
+function parse(hash) {
+  const [path, search = ""] = hash.replace(/^#\/?/, "").split("?");
+  const [name, ...rest] = path.split("/");
+  return {
+    name: name || "data",
+    rest: rest.length ? "/" + rest.map(decodeURIComponent).join("/") : "",
+    query: new URLSearchParams(search),
+  };
+}
+
+async function route() {
+  const message = carried || [""];
+  carried = null;
+  say(...message);
+  const current = parse(location.hash);
+  const view = ROUTES[current.name];
+  const signedIn = Boolean(api.token());
+  nav.hidden = !signedIn;
+  document.getElementById("who").textContent = signedIn ? api.user()?.username ?? "" : "";
+  if (!view) {
+    say(`There is no page “${current.name}”.`);
+    return;
+  }
+  if (!signedIn && !PUBLIC.has(current.name)) {
+    go("#/signin", ...message);
+    return;
+  }
+  main.replaceChildren();
+  main.setAttribute("aria-busy", "true");
+  try {
+    await view.render(main, current);
+  } catch (error) {
+    failed(error);
+  } finally {
+    main.removeAttribute("aria-busy");
+  }
+}
+
+async function signOut() {
+  try {
+    await api.call("POST", "/auth/logout");
+  } catch (error) {
+    // Already revoked or expired: signing out has happened either way.
+    if (!(error instanceof api.ApiError && error.status === 401)) {
+      failed(error);
+      return;
+    }
+  }
+  api.forget();
+  go("#/signin", "You are signed out.", "info");
+}
+
+document.getElementById("sign-out").addEventListener("click", signOut);
+window.addEventListener("hashchange", () => {
+  // In-page anchors ("#main" of the skip link) are not views.
+  if (location.hash && !location.hash.startsWith("#/")) return;
+  route();
+});
+route();
