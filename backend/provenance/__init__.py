@@ -19,6 +19,7 @@ from prov.model import ProvDocument, ProvElement
 from backend.errors import NoProvenance, NotFound, ServiceUnavailable
 from backend.health import register_check
 from backend.provenance import capture, model, operations
+from backend.provenance import rebuild  # noqa: F401  its worker_ready repair (scatters split)
 from backend.provenance import vocabulary as v
 from backend.provenance.describe import run_description
 from backend.provenance.outbox import Outbox

@@ -19,7 +19,8 @@ Version 2 repairs what version 1 (no marker) recorded wrongly:
   a derivation no longer names the run as its activity;
 - a usage stamped before its activity started is moved to the start.
 What cannot be repaired from the stored records: a scatter recorded as one activity (the
-per-instance record is cwltool's research object, kept with the job, not in the store).
+per-instance record is cwltool's research object, kept with the job, not in the store): the
+worker splits those (backend/provenance/rebuild.py, schema version 3).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from backend.provenance import vocabulary as v
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 2  # 3 is rebuild.py's (scatters split); a next repair here is 4
 
 
 def _rename(value, names: dict):

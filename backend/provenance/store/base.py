@@ -441,6 +441,22 @@ class ProvenanceStore(ABC):
     def close(self) -> None:
         """Release connections; the store may not be used afterwards."""
 
+    def _replace_bundles(self, documents: dict[str, ProvDocument], version: int) -> bool:
+        """A migration step: the documents saved under these bundle names replaced by
+        `documents` and the schema version set to `version`, in one transaction; False (nothing
+        changed) when the store is at `version` already or a bundle was added meanwhile.
+        The whole store is rewritten: the graph merges what bundles say about a node and keeps
+        no record of which bundle said it, so taking one bundle's part out of it means building
+        the graph again from the logs (as migrations.upgrade does); with no documents, only
+        the version is set."""
+        if not documents:
+            return self._mark(version)
+        saved = []
+        for name in self._bundle_names():
+            document = documents[name] if name in documents else self.bundle(name)
+            saved.append((name, split(document) if document is not None else None))
+        return self._replace(saved, version)
+
     # The adapter's primitives.
     @abstractmethod
     def _write(self, bundle: str, parts: Split) -> None:

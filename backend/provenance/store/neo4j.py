@@ -157,9 +157,14 @@ class Neo4jStore(ProvenanceStore):
                 RETURN b.name AS name, min(r.seq) AS seq""")
         return [row["name"] for row in sorted(rows, key=lambda row: (row["seq"] or 0, row["name"]))]
 
-    def _replace(self, saved: list, version: int) -> None:
+    def _replace(self, saved: list, version: int) -> bool:
         with self._session() as session:
-            session.execute_write(_replace_all, saved, version)
+            return session.execute_write(_replace_all, saved, version)
+
+    def _mark(self, version: int) -> bool:
+        """The schema version set to `version` when it is below; False when it was not."""
+        with self._session() as session:
+            return session.execute_write(_mark, version)
 
     # ---- reads -----------------------------------------------------------------------
 
@@ -265,15 +270,15 @@ def _save(tx, bundle: str, parts: Split) -> None:
               for n, loc, c in sorted(parts.locations)]).consume()
 
 
-def _replace_all(tx, saved: list, version: int) -> None:
+def _replace_all(tx, saved: list, version: int) -> bool:
     """The whole store rewritten from `saved` ([(bundle, Split or None)]), in one transaction;
     the schema node is locked first, so a second process waits and then finds it done."""
     found = tx.run("MERGE (s:ProvSchema {name: 'rapydo'}) SET s.lock = true "
                    "RETURN s.version AS v").single()["v"]
     if found is not None and found >= version:
-        return
+        return False
     if tx.run("MATCH (b:ProvBundle) RETURN count(b) AS n").single()["n"] != len(saved):
-        return  # saved to meanwhile: the next start repairs it
+        return False  # saved to meanwhile: the next start repairs it
     for label in ("Element", "ProvRecord", "ProvLocation", "ProvBundle"):
         tx.run(f"MATCH (n:{label}) DETACH DELETE n").consume()
     for bundle, parts in saved:
@@ -283,6 +288,15 @@ def _replace_all(tx, saved: list, version: int) -> None:
             _save(tx, bundle, parts)
     tx.run("MATCH (s:ProvSchema {name: 'rapydo'}) SET s.version = $version REMOVE s.lock",
            version=version).consume()
+    return True
+
+
+def _mark(tx, version: int) -> bool:
+    found = tx.run("MERGE (s:ProvSchema {name: 'rapydo'}) RETURN s.version AS v").single()["v"]
+    if found is not None and found >= version:
+        return False
+    tx.run("MATCH (s:ProvSchema {name: 'rapydo'}) SET s.version = $version", version=version).consume()
+    return True
 
 
 def _lineage(tx, start: str, direction: str, depth: int) -> Subgraph | None:

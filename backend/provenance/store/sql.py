@@ -215,16 +215,16 @@ class SqlStore(ProvenanceStore):
             names = list(session.scalars(select(bundles.c.name)))
         return sorted(names, key=lambda name: (first.get(name, 0), name))
 
-    def _replace(self, saved: list, version: int) -> None:
+    def _replace(self, saved: list, version: int) -> bool:
         """The whole store rewritten from `saved` ([(bundle, Split or None)]), in one transaction.
         Under the schema lock: processes starting together repair one after the other, and the
-        later one finds the version current."""
+        later one finds the version current. False when it rewrote nothing (see base)."""
         with self._db.schema_lock() as session:
             found = session.scalar(select(func.max(schema_versions.c.version)))
             if found is not None and found >= version:
-                return  # another process did it meanwhile
+                return False  # another process did it meanwhile
             if session.scalar(select(func.count()).select_from(bundles)) != len(saved):
-                return  # saved to meanwhile: the next start repairs it
+                return False  # saved to meanwhile: the next start repairs it
             for table in (records, nodes, attributes, edges, locations, bundles, schema_versions):
                 session.execute(table.delete())
             for bundle, parts in saved:
@@ -233,6 +233,17 @@ class SqlStore(ProvenanceStore):
                 else:
                     self._write_rows(session, bundle, parts)
             session.execute(schema_versions.insert(), [{"version": version}])
+        return True
+
+    def _mark(self, version: int) -> bool:
+        """The schema version set to `version` when it is below; False when it was not."""
+        with self._db.schema_lock() as session:
+            found = session.scalar(select(func.max(schema_versions.c.version)))
+            if found is not None and found >= version:
+                return False
+            session.execute(schema_versions.delete())
+            session.execute(schema_versions.insert(), [{"version": version}])
+        return True
 
     def _read_log(self, bundle: str) -> list[str] | None:
         with self._transaction() as session:
