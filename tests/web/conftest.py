@@ -71,6 +71,16 @@ def site(tmp_path_factory):
         yield Site(live)
 
 
+@pytest.fixture(scope="module")
+def working_site(tmp_path_factory):
+    """A site whose jobs run: the API plus a real Celery worker on RabbitMQ, on a queue of
+    its own (tests/workflows/deployment.py)."""
+    from tests.workflows.deployment import jobs_deployment
+
+    with jobs_deployment(tmp_path_factory.mktemp("web-jobs")) as client:
+        yield Site(client.live)
+
+
 @pytest.fixture
 def person(site):
     """A fresh user of the site, with PASSWORD."""

@@ -7,8 +7,12 @@ import * as signin from "./views/signin.js";
 import * as data from "./views/data.js";
 import * as sessions from "./views/sessions.js";
 import * as password from "./views/password.js";
+import * as workflows from "./views/workflows.js";
+import * as jobs from "./views/jobs.js";
+import * as job from "./views/job.js";
+import * as item from "./views/item.js";
 
-const ROUTES = { signin, data, sessions, password };
+const ROUTES = { signin, data, sessions, password, item, workflows, jobs, job };
 const PUBLIC = new Set(["signin"]);
 
 const main = document.getElementById("main");

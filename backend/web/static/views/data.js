@@ -1,9 +1,13 @@
 // The data browser's first cut: a collection listed page by page (GET /api/data/<path>),
-// breadcrumbs, a collection opened by its link, a file downloaded by its button.
+// breadcrumbs, a collection opened by its link, a file downloaded by its button; the
+// actions (upload, new collection, rename/move, delete, details with metadata) come from
+// upload.js, actions.js and item.js.
 
 import * as api from "../api.js";
 import { el, formatDate, formatSize } from "../dom.js";
-import { failed, say } from "../app.js";
+import { failed, go, say } from "../app.js";
+import * as actions from "./actions.js";
+import { uploadPanel } from "./upload.js";
 
 export const PAGE_SIZE = 50;
 
@@ -43,11 +47,23 @@ async function download(item) {
   }
 }
 
+function newCollectionForm(path, refresh) {
+  const name = el("input", { id: "new-collection", name: "name", required: true, autocomplete: "off" });
+  return el("form", { class: "inline", onsubmit: (event) => {
+    event.preventDefault();
+    actions.createCollection(path, name.value, refresh);
+  } },
+  el("label", { for: "new-collection", text: "New collection" }), name,
+  el("button", { type: "submit", text: "Create collection" }));
+}
+
 export async function render(main, route) {
   const path = route.rest || api.user()?.home;
   const offset = Math.max(0, Number.parseInt(route.query.get("offset") || "0", 10) || 0);
   const query = new URLSearchParams({ offset, limit: PAGE_SIZE, detailed: "true", count: "true" });
   const page = await api.call("GET", `${api.dataUrl(path)}?${query}`);
+  // After a change: the same page again, with the change's message.
+  const refresh = (message) => go(location.hash, message || "", "info");
   if (page.type !== "collection") {  // a file's path typed into the address: offer its download
     main.append(breadcrumbs(path), el("h1", { text: page.name }),
       el("button", { type: "button", text: `Download ${page.name}`, onclick: () => download(page) }));
@@ -59,7 +75,16 @@ export async function render(main, route) {
       : el("button", { type: "button", class: "link file", text: item.name,
                        title: `Download ${item.name}`, onclick: () => download(item) })),
     el("td", { "data-label": "Size" }, item.type === "collection" ? "collection" : formatSize(item.size)),
-    el("td", { "data-label": "Modified" }, formatDate(item.modified))));
+    el("td", { "data-label": "Modified" }, formatDate(item.modified)),
+    el("td", { "data-label": "Actions", class: "actions" },
+      el("a", { href: "#/item" + item.path.split("/").map(encodeURIComponent).join("/"),
+                class: "button small", text: "Details", "aria-label": `Details of ${item.name}` }),
+      // Named "Rename"/"Delete" (the row says which entry; the title repeats it), so that
+      // the entry's own button stays the only one named by its file name.
+      el("button", { type: "button", class: "small", text: "Rename", title: `Rename ${item.name}`,
+                     onclick: () => actions.rename(item, refresh) }),
+      el("button", { type: "button", class: "small danger", text: "Delete", title: `Delete ${item.name}`,
+                     onclick: () => actions.remove(item, refresh) }))));
   const first = page.items.length ? offset + 1 : 0;
   const last = offset + page.items.length;
   const position = el("p", { class: "position", "aria-live": "polite",
@@ -74,10 +99,12 @@ export async function render(main, route) {
   main.append(
     breadcrumbs(path),
     el("h1", { text: names[names.length - 1] || "/" }),
+    newCollectionForm(path, refresh),
+    uploadPanel(path, () => refresh("Uploads finished.")),
     page.items.length
       ? el("table", { class: "list listing" },
           el("caption", { class: "visually-hidden", text: `Contents of ${path}` }),
-          el("thead", {}, el("tr", {}, ["Name", "Size", "Modified"]
+          el("thead", {}, el("tr", {}, ["Name", "Size", "Modified", "Actions"]
             .map((name) => el("th", { scope: "col", text: name })))),
           el("tbody", {}, rows))
       : el("p", { class: "empty", text: "This collection is empty." }),
