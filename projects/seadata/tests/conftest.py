@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import uuid
 import zipfile
 from pathlib import Path
@@ -18,7 +19,9 @@ from typing import Iterator
 
 import pytest
 import requests
+from prov.model import ProvDocument
 
+from backend.provenance import vocabulary
 from tests.api.deployments import TIMEOUT, ZONE, Deployment
 from tests.live import rabbitmq_url, running_api, wait_for
 
@@ -106,14 +109,11 @@ class Seadata(Deployment):
 
     @staticmethod
     def locations(document: dict) -> set[str]:
-        """The storage paths (prov:location) of a PROV-JSON document's entities."""
-        found = set()
-        for entity in (document.get("entity") or {}).values():
-            values = entity.get("prov:location")
-            for value in values if isinstance(values, list) else [values]:
-                if value is not None:
-                    found.add(value.get("$") if isinstance(value, dict) else value)
-        return found
+        """The storage paths of a PROV-JSON document's entities (each entity's prov:location
+        is a prov:Location node whose path is rapydo-terms:path: read through the vocabulary's
+        adapter, as the API's own readers do)."""
+        parsed = ProvDocument.deserialize(content=json.dumps(document), format="json")
+        return {path for paths in vocabulary.paths_by_entity(parsed).values() for path in paths}
 
     # --- jobs -----------------------------------------------------------------------------
     def wait_job(self, session, job: str) -> dict:
