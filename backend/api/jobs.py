@@ -24,7 +24,7 @@ from backend.settings import current_settings
 from backend.storage import user_storage
 from backend.workflows import archive, jobs, registry
 from backend.workflows.models import (DISMISSED, FAILED, FINISHED, JOB_STATUSES, SUCCESSFUL,
-                                      Job)
+                                      Job, JobStep)
 from backend.workflows.runner import LOG_FILE
 
 JOB_ID = path_param("job_id", "the job's id")
@@ -57,8 +57,8 @@ def _links(job: Job) -> list[dict]:
     return links
 
 
-def _described(job: Job) -> dict:
-    data = job.as_dict(jobs().store.steps(job.id))
+def _described(job: Job, steps: list[JobStep] | None = None) -> dict:
+    data = job.as_dict(jobs().store.steps(job.id) if steps is None else steps)
     data["jobID"] = job.id  # OGC's name for it
     data["links"] = _links(job)
     return data
@@ -122,7 +122,8 @@ class JobList(Resource):
         rows, total = jobs().store.list(owner=owner, status=status,
                                         workflow=request.args.get("workflow") or None,
                                         offset=offset, limit=limit)
-        return {"jobs": [_described(job) for job in rows], "total": total, "offset": offset,
+        steps = jobs().store.steps_of([job.id for job in rows])
+        return {"jobs": [_described(job, steps[job.id]) for job in rows], "total": total, "offset": offset,
                 "limit": limit}
 
 

@@ -41,7 +41,7 @@ from backend.storage import user_storage
 from backend.workflows import jobs, registry
 from backend.workflows import process_description as described
 from backend.workflows.models import (DISMISSED, FAILED, FINISHED, JOB_STATUSES, SUCCESSFUL, Job,
-                                      Workflow)
+                                      JobStep, Workflow, iso, percent_done)
 
 OGC_EXCEPTIONS = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/"
 NO_SUCH_PROCESS = OGC_EXCEPTIONS + "no-such-process"
@@ -196,10 +196,6 @@ def _visible_job(job_id: str) -> Job:
         raise OgcException(404, NO_SUCH_JOB, f"no job {job_id}") from None
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def prov_links(job: Job, endpoint: str) -> list[dict]:
     """Links to a finished job's provenance (PROV-AQ's has_provenance, and Weaver's rel)."""
     if job.status not in FINISHED or not current_settings().prov_capture:
@@ -208,10 +204,11 @@ def prov_links(job: Job, endpoint: str) -> list[dict]:
     return [_link(rel, href, JSON, "the job's provenance (W3C PROV)") for rel in PROV_RELS]
 
 
-def status_info(job: Job) -> dict:
-    steps = jobs().store.steps(job.id)
-    done = sum(1 for step in steps if step.status == SUCCESSFUL)
-    progress = 100 if job.status == SUCCESSFUL else round(100 * done / len(steps)) if steps else 0
+def status_info(job: Job, steps: list[JobStep] | None = None) -> dict:
+    """`steps`: the job's steps when the caller read them already (job lists read them in
+    one query)."""
+    if steps is None:
+        steps = jobs().store.steps(job.id)
     own = _url("ogcjob", job_id=job.id)
     links = [_link("self", own, title="job status"),
              _link("monitor", own, title="job status"),
@@ -226,9 +223,10 @@ def status_info(job: Job) -> dict:
                            title="job results"))
     links += prov_links(job, "ogcjobprovenance")
     info = {"type": "process", "jobID": job.id, "processID": job.workflow_name,
-            "status": job.status, "message": job.message or "", "created": _iso(job.created),
-            "started": _iso(job.started), "finished": _iso(job.finished),
-            "updated": _iso(job.updated), "progress": int(progress), "links": links}
+            "status": job.status, "message": job.message or "", "created": iso(job.created),
+            "started": iso(job.started), "finished": iso(job.finished),
+            "updated": iso(job.updated), "progress": percent_done(steps, job.status),
+            "links": links}
     return {key: value for key, value in info.items() if value is not None}
 
 
@@ -538,7 +536,8 @@ class OgcJobList(Resource):
                 owner=None if user.is_admin else user.username, status=None, workflow=None,
                 offset=offset, limit=limit, statuses=statuses or None,
                 workflows=processes or None, created_from=created_from, created_to=created_to)
-        return {"jobs": [status_info(job) for job in rows],
+        steps = jobs().store.steps_of([job.id for job in rows])
+        return {"jobs": [status_info(job, steps[job.id]) for job in rows],
                 "links": _page_links("ogcjoblist", offset, limit, total),
                 "numberMatched": total}
 

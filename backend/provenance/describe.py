@@ -14,11 +14,8 @@ from urllib.parse import quote
 from prov.model import ProvDocument, ProvGeneration
 
 from backend.provenance import vocabulary as v
+from backend.workflows.models import iso
 from backend.workflows.requests import storage_paths
-
-
-def _iso(value):
-    return value.isoformat() if value is not None else None
 
 
 # --- shared by the exports of a run description (crate.py, stac.py) -------------------------
@@ -66,14 +63,14 @@ def run_description(job, steps, document: ProvDocument | None, *, urls: dict, ho
     results = json.loads(job.results or "{}")
     outputs = [{"port": port, "path": ref["path"], "size": ref.get("size"),
                 "checksum": ref.get("checksum"), "step": output_steps.get(port, job.workflow_name),
-                "created": _iso(job.finished), "entity": entities.get(ref["path"])}
+                "created": iso(job.finished), "entity": entities.get(ref["path"])}
                for port, value in sorted(results.items())
                for ref in storage_paths(value) if ref["class"] == "File"]
     software = _software(document)
     description = {
         "job": {"id": job.id, "status": job.status, "message": job.message,
-                "created": _iso(job.created), "started": _iso(job.started),
-                "finished": _iso(job.finished), "owner": job.owner,
+                "created": iso(job.created), "started": iso(job.started),
+                "finished": iso(job.finished), "owner": job.owner,
                 "outputs": job.outputs_collection},
         "workflow": {"name": job.workflow_name, "version": job.workflow_version,
                      "checksum": job.workflow_checksum, "cwl": job.workflow_cwl,

@@ -119,6 +119,17 @@ class JobStore:
             return list(session.scalars(select(JobStep).where(JobStep.job_id == job_id)
                                         .order_by(JobStep.position)))
 
+    def steps_of(self, job_ids: list[str]) -> dict[str, list[JobStep]]:
+        """The steps of many jobs in one query (a page of a job list), by job id."""
+        found: dict[str, list[JobStep]] = {job_id: [] for job_id in job_ids}
+        if not job_ids:
+            return found
+        with self.db.transaction() as session:
+            for step in session.scalars(select(JobStep).where(JobStep.job_id.in_(job_ids))
+                                        .order_by(JobStep.job_id, JobStep.position)):
+                found[step.job_id].append(step)
+        return found
+
     def list(self, *, owner: str | None, status: str | None, workflow: str | None,
              offset: int, limit: int, statuses: list[str] | None = None,
              workflows: list[tuple[str, str | None]] | None = None,

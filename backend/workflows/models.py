@@ -74,8 +74,17 @@ FINISHED = (SUCCESSFUL, FAILED, DISMISSED)
 WAITING = "waiting"
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def percent_done(steps: list["JobStep"], status: str) -> int:
+    """How far a job is, 0-100: its share of steps done; a successful job is done whatever
+    its steps say (the /api/jobs and OGC views both show this one figure)."""
+    if status == SUCCESSFUL:
+        return 100
+    done = sum(1 for step in steps if step.status == SUCCESSFUL)
+    return round(100 * done / len(steps)) if steps else 0
 
 
 class Job(Base):
@@ -120,11 +129,10 @@ class Job(Base):
             "id": self.id, "owner": self.owner, "status": self.status, "message": self.message,
             "workflow": {"name": self.workflow_name, "version": self.workflow_version,
                          "checksum": self.workflow_checksum},
-            "created": _iso(self.created), "started": _iso(self.started),
-            "finished": _iso(self.finished), "updated": _iso(self.updated),
+            "created": iso(self.created), "started": iso(self.started),
+            "finished": iso(self.finished), "updated": iso(self.updated),
             "progress": {"done": done, "total": len(steps),
-                         "percent": round(100 * done / len(steps)) if steps else
-                         (100 if self.status == SUCCESSFUL else 0)},
+                         "percent": percent_done(steps, self.status)},
             "attempt": self.attempt, "inputs": json.loads(self.inputs),
             "outputs": self.outputs_collection, "failed_step": self.failed_step,
             "exit_code": self.exit_code, "stderr_tail": self.stderr_tail, "steps": [step.as_dict() for step in steps],
@@ -146,5 +154,5 @@ class JobStep(Base):
     log: Mapped[str] = mapped_column(Text, default="")
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "status": self.status, "started": _iso(self.started),
-                "finished": _iso(self.finished), "exit_code": self.exit_code}
+        return {"name": self.name, "status": self.status, "started": iso(self.started),
+                "finished": iso(self.finished), "exit_code": self.exit_code}
