@@ -10,7 +10,7 @@ from backend import disk, request_body, request_log, uploads, web
 from backend.api import register_api, request_error_response
 from backend.auth import AuthExtension
 from backend.private_files import prepare_data_dir
-from backend.projects import ProjectModelsExtension
+from backend.projects import ProjectModelsExtension, web_folders
 from backend.provenance import ProvenanceExtension
 from backend.settings import Settings
 from backend.storage import StorageExtension
@@ -37,7 +37,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     disk.init_app(app, settings)
     uploads.init_app(app, settings)
     register_api(app)
-    web.init_app(app)  # the web interface at /web/, a client of the API above
+    # The web interface at /web/, a client of the API above, with the project chain's pages.
+    web.init_app(app, web_folders(settings.project, settings.projects_dir))
     request_log.init_app(app)
     request_body.init_app(app)
     app.register_error_handler(Exception, request_error_response)

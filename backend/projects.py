@@ -11,6 +11,8 @@ before the extending one's), as the controller merges their configuration:
 - `backend/models/*.py` each define `Base` (a SQLAlchemy DeclarativeBase) whose tables are
   created in the app database at start-up (`database()` gives that database);
 - `variables:` in project.yml declares the project's settings (Settings.project_settings);
+- `web/*.js` are pages of the web interface (backend/web: each an ES module exporting
+  `title` and `render(main, route)`, routed at `#/<file name>`); `web_folders` gives them;
 - any other module of `backend/` is a library: the folder is the package
   `rapydo_projects.<name>`, so an extending project imports what it extends.
 
@@ -87,6 +89,14 @@ def model_modules(project: str, projects_dir: Path = PROJECTS_DIR) -> list[Modul
         if not isinstance(getattr(base, "metadata", None), MetaData):
             raise RuntimeError(f"{module.__file__} must define Base, a SQLAlchemy DeclarativeBase")
     return modules
+
+
+def web_folders(project: str, projects_dir: Path = PROJECTS_DIR) -> dict[str, Path]:
+    """The chain's `web/` folders, root first (project name -> folder): the web interface
+    (backend/web) serves them at /web/projects/<name>/ and routes their pages. Only the chain's:
+    a project that is not loaded serves nothing."""
+    return {member.name: member.path / "web" for member in chain(project, projects_dir)
+            if (member.path / "web").is_dir()}
 
 
 def declared_variables(project: str, projects_dir: Path = PROJECTS_DIR) -> dict:

@@ -1,4 +1,4 @@
-"""/admin/users: user management; /admin/bans: login bans. For admins only."""
+"""/admin/users: user management and users' tokens; /admin/bans: login bans. For admins only."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from flask_restful import Resource
 from backend import quotas
 from backend.accounts import account_ended
 from backend.api import params
-from backend.api.auth import USER_SCHEMA, json_response, no_content, only_fields, user_view
+from backend.api.auth import (TOKEN_SCHEMA, USER_SCHEMA, json_response, no_content, only_fields,
+                              user_view)
 from backend.api.spec import BOOLEAN, STRING, json_body, operation, path_param
-from backend.auth import ADMIN, USER, auth_service, login_required
+from backend.auth import ADMIN, USER, auth_service, current_token, current_user, login_required
 from backend.auth.service import EMAIL_MAX_LENGTH, EMAIL_PATTERN, UNSET, USERNAME_PATTERN
 from backend.auth.passwords import MIN_PASSWORD_LENGTH
-from backend.errors import BadRequest, ServiceUnavailable, Unauthorized
+from backend.errors import BadRequest, NotFound, ServiceUnavailable, Unauthorized
 from backend.storage import user_storage
 
 USERNAME = path_param("username", "the user's name")
@@ -168,8 +169,42 @@ class BanItem(Resource):
         return no_content()
 
 
+TOKEN_ID = path_param("token_id", "the token's id (its jti)")
+
+
+def _tokens_of(username: str) -> list:
+    return auth_service().list_tokens(auth_service().get_user(username))
+
+
+class UserTokens(Resource):
+    @operation("A user's tokens' records (never the tokens themselves), newest first",
+               tags=["admin"], parameters=[USERNAME],
+               responses={200: json_response("token records", {"type": "array", "items": TOKEN_SCHEMA}),
+                          400: None, 403: None, 404: None})
+    @login_required(ADMIN)
+    def get(self, username):
+        this = current_token().id
+        return [{**token.as_dict(), "current": token.id == this} for token in _tokens_of(username)]
+
+
+class UserTokenItem(Resource):
+    @operation("Revoke one of a user's tokens: their next call with it is refused (401)",
+               tags=["admin"], parameters=[USERNAME, TOKEN_ID],
+               responses={204: "revoked", 400: None, 403: None, 404: None})
+    @login_required(ADMIN)
+    def delete(self, username, token_id):
+        # The token must be this user's: a token id under another user's name is not found,
+        # so that the URL always says whose session ends.
+        if token_id not in {token.id for token in _tokens_of(username)}:
+            raise NotFound(f"{username!r} has no token {token_id!r}")
+        auth_service().revoke_token(token_id, current_user())
+        return no_content()
+
+
 def register(api) -> None:
     api.add_resource(Users, "/admin/users")
     api.add_resource(UserItem, "/admin/users/<string:username>", endpoint=UserItem.endpoint)
     api.add_resource(Bans, "/admin/bans")
     api.add_resource(BanItem, "/admin/bans/<string:username>")
+    api.add_resource(UserTokens, "/admin/users/<string:username>/tokens")
+    api.add_resource(UserTokenItem, "/admin/users/<string:username>/tokens/<string:token_id>")

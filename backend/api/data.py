@@ -12,7 +12,7 @@ from backend.api.spec import BOOLEAN, IRODS_PATH, STRING, json_body, operation, 
 from backend.auth import login_required
 from backend.errors import UnsupportedMediaType
 from backend.storage import paths, user_storage
-from backend.storage.base import COLLECTION
+from backend.storage.base import COLLECTION, SORT_KEYS
 
 
 def logical(irods_path: str) -> str:
@@ -27,6 +27,9 @@ LISTING_QUERY = [
     query("limit", {"type": "integer", "minimum": 1, "maximum": transfers.MAX_PAGE}),
     query("detailed", BOOLEAN, "size, checksum, owner and times per entry"),
     query("count", BOOLEAN, "add `count`: how many entries you may see in the whole collection"),
+    query("sort", {"type": "string", "enum": list(SORT_KEYS)},
+          "order by name (default), size (collections first) or modification time; ties by name"),
+    query("order", {"type": "string", "enum": ["asc", "desc"]}, "asc (default) or desc"),
 ]
 DOWNLOAD_QUERY = query("download", BOOLEAN, "add Content-Disposition: attachment")
 UPLOAD_QUERY = [

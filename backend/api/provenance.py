@@ -10,6 +10,8 @@ GET /api/jobs/<id>/stac/collection            the job as a STAC Collection of th
 GET /api/jobs/<id>/stac/items/<item id>       one Item
 GET /api/provenance/lineage?path=...|entity=...&direction=backward|forward|both&depth=N
     (only what the caller may read: backend/provenance/visibility.py)
+GET /api/provenance/graph?job=...|path=...|entity=...&direction&depth&backward=<id>&forward=<id>
+    the same, as nodes, edges and a Graphviz picture for people (backend/provenance/graph.py)
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from backend.api import params, transfers
 from backend.api.spec import INTEGER, STRING, operation, path_param, query
 from backend.auth import current_user, login_required
 from backend.errors import BadRequest, NotFound, PermissionDenied
-from backend.provenance import formats, provenance
+from backend.provenance import formats, graph, provenance
 from backend.provenance import vocabulary as v
 from backend.provenance.visibility import Viewer
 from backend.provenance.views import VIEWS, render
@@ -310,6 +312,70 @@ class Lineage(Resource):
         return response
 
 
+MAX_EXPANSIONS = 50
+ID_LIST = {"type": "array", "items": STRING, "maxItems": MAX_EXPANSIONS}
+
+
+class ProvenanceGraph(Resource):
+    @operation("Provenance as a graph for people: nodes, edges and an SVG picture",
+               tags=["provenance"],
+               parameters=[query("job", STRING, "a job you may see: its whole PROV"),
+                           query("path", STRING, "or a storage path you may read: its lineage"),
+                           query("entity", STRING, "or a PROV entity id (a URI): its lineage"),
+                           query("direction", {"type": "string", "enum": list(DIRECTIONS),
+                                               "default": "both"}, "of the lineage"),
+                           query("depth", {**INTEGER, "minimum": 1, "maximum": MAX_DEPTH,
+                                           "default": 1}, "activity hops of the lineage"),
+                           query("backward", ID_LIST, "node ids to expand one hop backward "
+                                                      "(where they came from)"),
+                           query("forward", ID_LIST, "node ids to expand one hop forward "
+                                                     "(what was made from them)")],
+               responses={200: {"description": "the graph", "content": {"application/json": {}}},
+                          400: None, 403: None, 404: None, 503: None},
+               description="Nodes are entities (files, with their storage path), activities "
+                           "(runs and steps, with their job) and agents; edges follow the data. "
+                           "Each expansion adds the lineage of a node one hop back or forth. "
+                           "Only what the caller may see now is shown (as /api/provenance/"
+                           "lineage); `hidden` counts the rest. `svg` is Graphviz's picture "
+                           f"(each node `prov-node-<index>`), null above "
+                           f"{graph.PICTURE_MAX_NODES} nodes.")
+    @login_required()
+    def get(self):
+        direction = request.args.get("direction") or "both"
+        if direction not in DIRECTIONS:
+            raise BadRequest(f"direction must be one of {', '.join(DIRECTIONS)}")
+        depth = params.integer("depth", 1, minimum=1, maximum=MAX_DEPTH)
+        given = {key: request.args.get(key) for key in ("job", "path", "entity")
+                 if request.args.get(key)}
+        if len(given) != 1:
+            raise BadRequest("give one of job, path or entity")
+        expansions = [(v.current_uri(node), one) for one in ("backward", "forward")
+                      for node in request.args.getlist(one)]
+        if len(expansions) > MAX_EXPANSIONS:
+            raise BadRequest(f"at most {MAX_EXPANSIONS} expansions (backward and forward) at once")
+        if any(not node for node, _ in expansions):
+            raise BadRequest("backward and forward name node ids (URIs)")
+        seeds = [(node, one, 1, False) for node, one in expansions]
+        base = None
+        if "job" in given:
+            job = _visible_job(given["job"])
+            base = provenance().job_document(job.id)
+            start = v.run_id(job.id).uri
+        elif "path" in given:
+            # The path must be readable (403 from storage otherwise) before anything is said.
+            storage = user_storage()
+            info = storage.stat(paths.normalise(given["path"], storage.zone))
+            start = provenance().entity_at(info.path, info.checksum)
+            seeds.insert(0, (start, direction, depth, True))
+        else:
+            start = v.current_uri(given["entity"])
+            seeds.insert(0, (start, direction, depth, False))
+        document, hidden = provenance().visible_union(seeds, _viewer(), base)
+        built = graph.build(document, start, hidden)
+        built["svg"] = graph.picture(built)
+        return built
+
+
 def _viewer() -> Viewer:
     """The request's user as the provenance filter asks about them: current permissions."""
     user, storage = current_user(), user_storage()
@@ -344,3 +410,4 @@ def register(api) -> None:
     api.add_resource(JobStacItem, "/api/jobs/<job_id>/stac/items/<item_id>")
     api.add_resource(JobCwlprov, "/api/jobs/<job_id>/cwlprov")
     api.add_resource(Lineage, "/api/provenance/lineage")
+    api.add_resource(ProvenanceGraph, "/api/provenance/graph")

@@ -101,6 +101,11 @@ def _target(ticket: str, relative: str | None):
 CONTENT_ERRORS = {400: None, 403: None, 404: None}
 
 
+# Every read through a ticket is checked (expiry, uses left): no browser or proxy may keep a
+# copy to answer the next one, which would also outlive the ticket.
+NOT_STORED = {"Cache-Control": "no-store"}
+
+
 class TicketContent(Resource):
     """No token: the ticket string is the credential (it is checked, with its expiry and uses)."""
 
@@ -111,8 +116,10 @@ class TicketContent(Resource):
         storage, path = _target(ticket, relative)
         info = storage.stat(path)
         if info.type == COLLECTION:
-            return transfers.listing(storage, info)
-        return transfers.download_response(storage, info)
+            return transfers.listing(storage, info), 200, NOT_STORED
+        response = transfers.download_response(storage, info)
+        response.headers.update(NOT_STORED)
+        return response
 
     @operation("Headers of what a ticket grants (uses no ticket use)", tags=["tickets"], auth=False,
                parameters=[TICKET], responses={200: "headers", **CONTENT_ERRORS})

@@ -22,7 +22,7 @@ from backend.errors import (BadRequest, IncompleteTransfer, LengthRequired, Payl
                             RangeNotSatisfiable, ServiceUnavailable)
 from backend.settings import current_settings
 from backend.errors import NotFound
-from backend.storage.base import COLLECTION, Info, Storage
+from backend.storage.base import COLLECTION, SORT_KEYS, Info, Storage
 
 MAX_PAGE = 1000
 
@@ -291,20 +291,45 @@ def _limited(chunks, limit: int):
         yield chunk
 
 
+ORDERS = ("asc", "desc")
+
+
+def listing_order() -> tuple[str, str]:
+    """The `sort` and `order` query parameters of a listing, checked (400 when unknown)."""
+    sort = request.args.get("sort") or "name"
+    order = request.args.get("order") or "asc"
+    if sort not in SORT_KEYS:
+        raise BadRequest(f"query parameter 'sort' must be one of {', '.join(SORT_KEYS)}")
+    if order not in ORDERS:
+        raise BadRequest("query parameter 'order' must be asc or desc")
+    if sort != "name" and request.args.get("after"):
+        raise BadRequest("'after' continues a listing sorted by name: page with 'offset' "
+                         f"when sorting by {sort}")
+    return sort, order
+
+
 def listing(storage: Storage, info: Info) -> dict:
     offset = params.integer("offset", 0)
     limit = params.integer("limit", 100, minimum=1, maximum=MAX_PAGE)
     detailed = params.flag("detailed")
     after = request.args.get("after") or None
-    page = storage.list(info.path, offset=offset, limit=limit, after=after)
+    sort, order = listing_order()
+    page = storage.list(info.path, offset=offset, limit=limit, after=after, sort=sort,
+                        descending=order == "desc")
     items = [item.as_dict() if detailed else {"name": item.name, "path": item.path, "type": item.type}
              for item in page.items]
     listing = {"path": info.path, "type": COLLECTION, "offset": offset, "limit": limit,
-               "has_more": page.has_more, "items": items}
+               "sort": sort, "order": order, "has_more": page.has_more, "items": items}
     if params.flag("count"):
         listing["count"] = storage.count_children(info.path)
     if page.has_more:
-        # Keyset continuation: the next page starts after the last name of this one.
-        query = {"limit": limit, "after": page.items[-1].name, "detailed": str(detailed).lower()}
+        query = {"limit": limit, "detailed": str(detailed).lower()}
+        if sort == "name":
+            # Keyset continuation: the next page starts after the last name of this one.
+            query["after"] = page.items[-1].name
+        else:
+            query["offset"] = offset + limit
+        if (sort, order) != ("name", "asc"):
+            query.update(sort=sort, order=order)
         listing["next"] = f"{request.base_url}?{urlencode(query)}"
     return listing

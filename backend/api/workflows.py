@@ -1,5 +1,5 @@
 """The CWL workflow registry: /api/workflows, /api/workflows/<name> (its owner, its sharing,
-its versions) and /api/workflows/<name>/<version>."""
+its versions), /api/workflows/<name>/<version> and its picture (.../picture, SVG)."""
 
 from __future__ import annotations
 
@@ -132,7 +132,28 @@ class WorkflowItem(Resource):
         return Response(status=204)
 
 
+class WorkflowPicture(Resource):
+    @operation("A workflow's inputs, steps and outputs as a picture (SVG)", tags=["workflows"],
+               parameters=[NAME, VERSION],
+               responses={200: {"description": "the picture", "content": {"image/svg+xml": {}}},
+                          404: "no such workflow, or a single tool (no steps to draw)",
+                          422: "cwltool or Graphviz could not draw it in time"},
+               description="cwltool's drawing of the workflow (as `cwltool --print-dot`), laid "
+                           "out by Graphviz; visible to whoever may see the workflow.")
+    @login_required()
+    def get(self, name, version):
+        from backend.workflows.picture import MEDIA_TYPE, picture
+
+        user = current_user()
+        workflow = registry().visible(name, version, user.username, user.is_admin)
+        svg = picture(workflow.cwl, workflow.checksum, registry().limits)
+        return Response(svg, mimetype=MEDIA_TYPE,
+                        # Opened on its own, the picture runs nothing and loads nothing.
+                        headers={"Content-Security-Policy": "default-src 'none'; sandbox"})
+
+
 def register(api) -> None:
     api.add_resource(WorkflowList, "/api/workflows")
     api.add_resource(WorkflowNameItem, "/api/workflows/<name>")
     api.add_resource(WorkflowItem, "/api/workflows/<name>/<version>")
+    api.add_resource(WorkflowPicture, "/api/workflows/<name>/<version>/picture")

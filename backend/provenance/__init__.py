@@ -111,6 +111,26 @@ class ProvenanceService:
                 raise NotFound(f"no provenance about {node}")
         return visible_part(self.store.lineage(node, direction, depth), viewer)
 
+    def visible_union(self, seeds, viewer: Viewer, base: ProvDocument | None = None
+                      ) -> tuple[ProvDocument, int]:
+        """The union of `base` (a job's document) and the lineages of `seeds` ((node,
+        direction, depth, start_checked) each), as `viewer` may see it, filtered once (the
+        hidden count counts each element once). A seed the viewer may not see is NotFound,
+        as in visible_lineage: the interactive graph's expansions go through here."""
+        union = ProvDocument()
+        for namespace in v.NAMESPACES:
+            union.add_namespace(namespace)
+        if base is not None:
+            union.update(base)
+        for node, direction, depth, checked in seeds:
+            if not checked:
+                itself, _ = visible_part(self.store.lineage(node, "both", 1), viewer)
+                if not any(record.identifier.uri == node
+                           for record in itself.get_records(ProvElement)):
+                    raise NotFound(f"no provenance about {node}")
+            union.update(self.store.lineage(node, direction, depth))
+        return visible_part(union.unified(), viewer)
+
     def describe(self, job, urls: dict) -> dict:
         from backend.workflows import registry
 

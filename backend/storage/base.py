@@ -34,6 +34,25 @@ COLLECTION = "collection"
 DATAOBJECT = "dataobject"
 
 
+# The orders a listing can come in (Storage.list's `sort`): by name, both kinds mixed; by
+# size, collections (which have none) first by name, then data objects; by modification
+# time, both kinds mixed. Ties are broken by name, ascending.
+SORT_KEYS = ("name", "size", "modified")
+
+
+def sort_arguments(sort: str, descending: bool, after: str | None) -> tuple[str, bool]:
+    """(sort, descending) when valid for a listing; BadRequest naming the problem otherwise.
+    `after` (keyset continuation) continues a listing by name only."""
+    if sort not in SORT_KEYS:
+        raise BadRequest(f"sort must be one of {', '.join(SORT_KEYS)}")
+    if not isinstance(descending, bool):
+        raise BadRequest("descending must be true or false")
+    if after is not None and sort != "name":
+        raise BadRequest("'after' continues a listing sorted by name: page by offset with sort "
+                         f"{sort}")
+    return sort, descending
+
+
 def is_upload_id(value: object) -> bool:
     """A resumable upload's id as Storage's partial-object methods take it: 32 hex digits
     (it ends up in a file or object name, so nothing else may pass)."""
@@ -256,11 +275,14 @@ class Storage(ABC):
         """Info of a collection or data object; NotFound when neither exists."""
 
     @abstractmethod
-    def list(self, path: str, *, offset: int = 0, limit: int = 100, after: str | None = None) -> Page:
+    def list(self, path: str, *, offset: int = 0, limit: int = 100, after: str | None = None,
+             sort: str = "name", descending: bool = False) -> Page:
         """Children of a collection ordered by name, without scanning the whole collection.
 
         `after` continues a listing after that name (keyset paging: a deep page costs
-        what the first does); `offset` then counts from there.
+        what the first does); `offset` then counts from there. `sort` (SORT_KEYS) and
+        `descending` choose another order (checked by `sort_arguments`); `after` then
+        follows the descending names, and is refused with another sort than name.
         """
 
     @abstractmethod

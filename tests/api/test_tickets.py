@@ -28,6 +28,8 @@ def test_used_up_ticket_is_refused(api, alice, anonymous, place):
     answers = [anonymous.get(ticket["url"]) for _ in range(8)]
     assert [answer.status_code for answer in answers] == [200] * 3 + [403] * 5
     assert all(answer.content == b"three uses" for answer in answers[:3])
+    # A browser asked again must ask the API (and use a use), not answer from its cache.
+    assert answers[0].headers["Cache-Control"] == "no-store"
     assert "use" in answers[-1].json()["error"]
     assert alice.get(api.url(f"/api/tickets/{ticket['string']}")).json()["uses_count"] == 3
 

@@ -151,17 +151,27 @@ def _aggregated(rows, selects, flags):
     return out
 
 
-def _sort(out, flags):
+def _sort(out, flags, selects=()):
     """Ascending by all selected values, then (stable sorts, least significant first) by the
-    ORDER_BY / ORDER_BY_DESC columns in the order they were selected."""
+    ORDER_BY / ORDER_BY_DESC columns in the order they were selected. A column the catalog
+    keeps as a number (NUMERIC_COLUMNS: sizes, ids) is ordered as numbers, as PostgreSQL
+    orders a bigint: 9 before 10."""
     out.sort()
     for i in reversed([i for i, f in enumerate(flags) if f & (ORDER_BY | ORDER_BY_DESC)]):
-        out.sort(key=lambda r: r[i], reverse=bool(flags[i] & ORDER_BY_DESC))
+        numeric = i < len(selects) and selects[i] in NUMERIC_COLUMNS
+        out.sort(key=(lambda r: _numeric_order(r[i])) if numeric else (lambda r: r[i]),
+                 reverse=bool(flags[i] & ORDER_BY_DESC))
 
 
-def _distinct_sorted(tuples, flags):
+def _numeric_order(value):
+    """A number column's sort key: numbers by value, NULL (sent as "") after them."""
+    number = _number(value)
+    return (0, number, "") if number is not None else (1, 0, value)
+
+
+def _distinct_sorted(tuples, flags, selects=()):
     out = list(dict.fromkeys(tuples))
-    _sort(out, flags)
+    _sort(out, flags, selects)
     return out
 
 
@@ -266,7 +276,7 @@ def _node_query(cat, actor, fam, selects, flags, conds, tests, upper, want, raw=
         if after is not None:  # the catalog changed under an open query: another index won
             key = lambda t: tuple(t[i] for i in after[0])  # noqa: E731
             tuples = (t for t in tuples if (key(t) < after[1] if desc else key(t) > after[1]))
-        return _distinct_sorted(tuples, flags), None
+        return _distinct_sorted(tuples, flags, selects), None
     # The nodes come in the order of the leading sort columns: sort each run of equal values
     # as the whole would be, and stop after the run that fills the page.
     run_columns = tuple(ordering[:fit])
@@ -274,13 +284,13 @@ def _node_query(cat, actor, fam, selects, flags, conds, tests, upper, want, raw=
     out, run_, value = [], [], object()
     for row in tuples:
         if key(row) != value:
-            out += _distinct_sorted(run_, flags)
+            out += _distinct_sorted(run_, flags, selects)
             run_ = []
             if len(out) >= want:
                 return out, (run_columns, key(out[-1]))
             value = key(row)
         run_.append(row)
-    return out + _distinct_sorted(run_, flags), None
+    return out + _distinct_sorted(run_, flags, selects), None
 
 
 # Open queries, as iRODS keeps a statement per query until its last page: catalog -> LRU of
@@ -350,7 +360,7 @@ def run(cat, body, actor):
                 out = _aggregated(matching, selects, flags)
             else:
                 out = list(dict.fromkeys(tuple(row.get(c, "") for c in selects) for row in matching))
-            _sort(out, flags)
+            _sort(out, flags, selects)
             total = len(out)
         page = out[start - base:start - base + max_rows]
         more = start - base + max_rows < len(out)

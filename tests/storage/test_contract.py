@@ -976,3 +976,45 @@ def test_path_tricks_are_refused_and_touch_nothing(alice, physical_files, bad, e
     assert not chunks.started
     assert alice.list(ALICE).items == before_listing
     assert physical_files() == before_files
+
+
+def test_listing_sorted_by_size_and_modified_pages_across_the_collection(alice, bob):
+    """sort=size: collections first (by name), then data objects by size, ties by name; the
+    order holds across pages (offset), and descending reverses the objects' order."""
+    alice.mkdir(f"{ALICE}/sized")
+    sizes = {"a": 30, "b": 5, "c": 120, "d": 5, "e": 9, "f": 10, "g": 1000}
+    for name, size in sizes.items():
+        put(alice, f"{ALICE}/sized/{name}", b"x" * size)
+    alice.mkdir(f"{ALICE}/sized/zcoll")
+    alice.mkdir(f"{ALICE}/sized/acoll")
+
+    def names(**options):
+        seen, offset = [], 0
+        while True:
+            page = alice.list(f"{ALICE}/sized", offset=offset, limit=3, **options)
+            seen += [info.name for info in page.items]
+            if not page.has_more:
+                return seen
+            offset += 3
+
+    # Numbers, not text: 9 before 10 before 120 before 1000.
+    assert names(sort="size") == ["acoll", "zcoll", "b", "d", "e", "f", "a", "c", "g"]
+    assert names(sort="size", descending=True) == ["acoll", "zcoll", "g", "c", "a", "f", "e", "b", "d"]
+    assert names(descending=True) == ["zcoll", "g", "f", "e", "d", "c", "b", "acoll", "a"]
+    assert [i.name for i in alice.list(f"{ALICE}/sized", after="c", descending=True).items] == \
+        ["b", "acoll", "a"]
+    by_time = alice.list(f"{ALICE}/sized", sort="modified").items
+    keys = [(info.modified, info.name) for info in by_time]
+    assert keys == sorted(keys) and len(keys) == 9
+    newest_first = alice.list(f"{ALICE}/sized", sort="modified", descending=True).items
+    assert [info.modified for info in newest_first] == sorted((i.modified for i in by_time), reverse=True)
+    first = alice.list(f"{ALICE}/sized", sort="size", descending=True, offset=2, limit=2)
+    assert [i.name for i in first.items] == ["g", "c"] and first.has_more
+    # What bob may not read stays hidden in any order.
+    alice.acls.set(f"{ALICE}/sized", "bob", AccessLevel.read)
+    alice.acls.set(f"{ALICE}/sized/e", "bob", AccessLevel.read)
+    alice.acls.set(f"{ALICE}/sized/g", "bob", AccessLevel.read)
+    assert [i.name for i in bob.list(f"{ALICE}/sized", sort="size", descending=True).items] == ["g", "e"]
+    for bad in ({"sort": "colour"}, {"sort": "size", "after": "a"}, {"descending": "yes"}):
+        with pytest.raises(BadRequest):
+            alice.list(f"{ALICE}/sized", **bad)

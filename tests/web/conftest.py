@@ -36,6 +36,9 @@ def _missing(reason: str):
     pytest.skip(reason)
 
 
+_browser: dict = {}
+
+
 @pytest.fixture(scope="session")
 def chromium():
     if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
@@ -44,10 +47,19 @@ def chromium():
         from playwright.sync_api import sync_playwright
     except ImportError:
         _missing("Playwright is not installed: pip install -e '.[test]'")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    # One browser for the process: projects' tests import these fixtures (each import is a
+    # session fixture of its own), and Playwright's sync API cannot run twice at once.
+    if not _browser:
+        playwright = sync_playwright().start()
+        _browser.update(playwright=playwright, users=0,
+                        browser=playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS))
+    _browser["users"] += 1
+    yield _browser["browser"]
+    _browser["users"] -= 1
+    if not _browser["users"]:
+        _browser["browser"].close()
+        _browser.pop("playwright").stop()
+        _browser.clear()
 
 
 class Site(Deployment):

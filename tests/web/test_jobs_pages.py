@@ -65,11 +65,18 @@ def test_register_run_watch_follow_a_result_and_open_the_provenance(working_site
     expect(ports.filter(has_text="text")).to_contain_text("File")
     screenshot(page, "workflow")
 
-    # An input uploaded through the API; the generated form: a storage path for the File.
-    store(site, person, f"{home}/in.txt", b"three little words\n")
+    # An input uploaded through the API; the generated form: a storage path for the File,
     text_input = page.get_by_label("text", exact=True)
     expect(text_input).to_have_value(f"{home}/")  # prefilled with the user's home
-    text_input.fill(f"{home}/in.txt")
+    # ... chosen in storage: the picker opens the home, then its collection holding the file.
+    store(site, person, f"{home}/inputs/in.txt", b"three little words\n")
+    page.get_by_role("button", name="Choose text in storage").click()
+    picker = page.get_by_role("dialog", name="Choose text")
+    picker.get_by_role("button", name="inputs/").click()
+    expect(picker.locator(".picker-where")).to_have_text(f"{home}/inputs")
+    screenshot(page, "job-form-picker")
+    picker.get_by_role("button", name="in.txt").click()
+    expect(text_input).to_have_value(f"{home}/inputs/in.txt")
     page.get_by_label("Outputs collection (new, or empty)").fill(f"{home}/results/run1")
     page.get_by_role("button", name="Run").click()
     expect(page).to_have_url(re.compile(r"#/job/[0-9a-f-]+$"))
@@ -119,15 +126,15 @@ def test_register_run_watch_follow_a_result_and_open_the_provenance(working_site
     with open(started.value.path(), "rb") as saved:
         assert json.loads(saved.read())["type"] == "Collection"
 
-    # A result's link opens the data browser at the collection holding the file the job stored.
+    # A result's link opens the detailed view of the file the job stored.
     result = page.locator("#job-results").get_by_role("link", name="count.txt")
     target = result.get_attribute("title")
     assert target.startswith(f"{home}/results/run1/") and target.endswith("/count.txt")
     result.click()
-    collection = target.rsplit("/", 1)[0]
-    expect(page).to_have_url(re.compile(re.escape("#/data" + collection) + "$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text(collection.rsplit("/", 1)[1])
-    expect(page.get_by_role("table").get_by_role("button", name="count.txt", exact=True)).to_be_visible()
+    expect(page).to_have_url(re.compile(re.escape("#/item" + target) + "$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("count.txt")
+    expect(page.locator('dl.facts [data-fact="path"]')).to_have_text(target)
+    expect(page.get_by_role("button", name="Download count.txt")).to_be_visible()
     screenshot(page, "job-result-in-data")
     assert page.errors == []
 

@@ -75,19 +75,37 @@ def find(session, path: str, reader_ids=None, level=AccessLevel.read) -> Info | 
             or find_object(session, path, reader_ids, level))
 
 
-def children(session, path: str, reader_ids, *, after: str | None, count: int) -> list[Info]:
-    """The first `count` readable children of `path` by name (after `after`), both kinds.
+# Storage.list's orders (base.SORT_KEYS): the column each kind is ordered by in GenQuery.
+# Collections have no size: sorted by size, they come first, by name.
+COLLECTION_ORDER = {"name": Collection.name, "size": Collection.name, "modified": Collection.modify_time}
+OBJECT_ORDER = {"name": DataObject.name, "size": DataObject.size, "modified": DataObject.modify_time}
 
-    Subcollections and data objects are two queries, each ordered by name and
-    cut at `count`; merging them keeps the order, so a page never needs more.
+
+def children(session, path: str, reader_ids, *, after: str | None, count: int,
+             sort: str = "name", descending: bool = False) -> list[Info]:
+    """The first `count` readable children of `path` in the order asked (after `after`,
+    by name), both kinds.
+
+    Subcollections and data objects are two queries, each ordered by the sort column
+    (ties by name) and cut at `count`; merging them keeps the order, so a page never
+    needs more. PRC's order_by moves its column to the end of the selection, and iRODS
+    orders by the ORDER BY columns in their selected order: the sort column is ordered
+    first, the name after it.
     """
     colls = session.query(*COLLECTION_COLUMNS).filter(Collection.parent_name == path)
     objects = session.query(*OBJECT_COLUMNS).filter(Collection.name == path)
     if after is not None:
-        colls = colls.filter(Collection.name > paths.join(path, after))
-        objects = objects.filter(DataObject.name > after)
-    colls = _readable(colls, CollectionAccess, reader_ids).order_by(Collection.name)
-    objects = _readable(objects, DataAccess, reader_ids).order_by(DataObject.name)
+        before = descending  # a descending listing continues with the names before `after`
+        colls = colls.filter(Collection.name < paths.join(path, after) if before
+                             else Collection.name > paths.join(path, after))
+        objects = objects.filter(DataObject.name < after if before else DataObject.name > after)
+    direction = "desc" if descending else "asc"
+    colls = _readable(colls, CollectionAccess, reader_ids).order_by(
+        COLLECTION_ORDER[sort], "asc" if sort == "size" else direction)
+    objects = _readable(objects, DataAccess, reader_ids).order_by(OBJECT_ORDER[sort], direction)
+    if sort != "name":
+        colls = colls.order_by(Collection.name)
+        objects = objects.order_by(DataObject.name)
     found = [collection_info(r) for r in colls.limit(count).all()]
     seen = set()
     for row in objects.limit(count).all():
@@ -95,8 +113,18 @@ def children(session, path: str, reader_ids, *, after: str | None, count: int) -
         if info.name not in seen:  # one row per replica: keep the first
             seen.add(info.name)
             found.append(info)
-    found.sort(key=lambda info: info.name)
-    return found[:count]
+    return in_order(found, sort, descending)[:count]
+
+
+def in_order(found: list[Info], sort: str, descending: bool) -> list[Info]:
+    """`found` in a listing's order (base.SORT_KEYS); stable sorts, least significant first."""
+    if sort == "name":
+        return sorted(found, key=lambda info: info.name, reverse=descending)
+    found = sorted(found, key=lambda info: info.name)
+    if sort == "modified":
+        return sorted(found, key=lambda info: info.modified, reverse=descending)
+    found = sorted(found, key=lambda info: info.size or 0, reverse=descending)
+    return sorted(found, key=lambda info: info.type != COLLECTION)
 
 
 def owned_bytes(session, user: str, zone: str) -> int:

@@ -29,7 +29,7 @@ from backend.errors import (AlreadyExists, ChecksumMismatch, Conflict, Incomplet
 from backend.storage import checksums, paths
 from backend.storage.base import (AVU, COLLECTION, DATAOBJECT, DEFAULT_CHUNK_SIZE, AccessLevel,
                                   Info, Page, Storage, Ticket, check_offset, is_upload_id,
-                                  non_negative, read_arguments)
+                                  non_negative, read_arguments, sort_arguments)
 from backend.storage.accounts import ANONYMOUS
 from backend.storage.checksums import PartDigest
 from backend.storage.irods import connect, queries, transfer
@@ -168,22 +168,27 @@ class IrodsStorage(Storage):
         return self._require(self._path(path), READ, "read")
 
     @retried
-    def list(self, path: str, *, offset: int = 0, limit: int = 100, after: str | None = None) -> Page:
+    def list(self, path: str, *, offset: int = 0, limit: int = 100, after: str | None = None,
+             sort: str = "name", descending: bool = False) -> Page:
         offset = non_negative("offset", offset)
         limit = non_negative("limit", limit, positive=True)
+        sort, descending = sort_arguments(sort, descending, after)
         path = self._path(path)
         info = self._require(path, READ, "list")
         if info.type != COLLECTION:
             raise Conflict(f"{path} is a data object, not a collection: stat it instead")
         # One row more than asked tells whether another page exists, without a count.
         rows = [row for row in queries.children(self._catalog, path, self._reader_ids, after=after,
-                                                count=offset + limit + 1)
+                                                count=offset + limit + 1, sort=sort,
+                                                descending=descending)
                 if not row.name.startswith(UPLOAD_PREFIX)]
         home = self._protected[1]
-        if path == self._protected[0] and self._reader_ids is not None and (
-                after is None or after < paths.name(home)) and home not in {r.path for r in rows}:
+        continues = after is None or (after > paths.name(home) if descending
+                                      else after < paths.name(home))
+        if path == self._protected[0] and self._reader_ids is not None and continues \
+                and home not in {r.path for r in rows}:
             # /zone/home is readable by everyone here, whatever its ACL says in this zone.
-            rows = sorted(rows + [self._require(home, READ, "list")], key=lambda r: r.name)
+            rows = queries.in_order(rows + [self._require(home, READ, "list")], sort, descending)
             rows = rows[:offset + limit + 1]
         return Page(items=rows[offset:offset + limit], offset=offset, limit=limit,
                     has_more=len(rows) > offset + limit)

@@ -73,20 +73,34 @@ def count_children(conn: sqlite3.Connection, parent: Node, reader: str) -> int:
                         {"parent": parent.id, "reader": reader}).fetchone()[0]
 
 
+# Storage.list's orders (base.SORT_KEYS) as ORDER BY clauses: {0} is ASC or DESC.
+ORDERS = {
+    "name": "n.name {0}",
+    "size": "n.type = 'dataobject', n.size {0}, n.name",  # collections (no size) first
+    "modified": "n.modified {0}, n.name",  # ISO 8601 UTC text: ordered as the times
+}
+
+
 def children(conn: sqlite3.Connection, parent: Node, reader: str, *, offset: int,
-             limit: int, after: str | None = None) -> list[Node]:
+             limit: int, after: str | None = None, sort: str = "name",
+             descending: bool = False) -> list[Node]:
     """Up to `limit` children readable by `reader`, in name order, from `offset`
-    (counted after the name `after`, when given).
+    (counted after the name `after`, when given; before it when `descending`).
 
     The (parent_id, name) index delivers rows already ordered, and the ACL filter
     is a primary-key probe per row, so SQLite stops after offset+limit rows; with
     `after` it seeks straight to that name, so a deep page costs what the first does.
+    Another `sort` (size, modified) sorts the readable children, then pages them.
     """
+    where = ""
+    if after is not None:
+        where = " AND n.name < :after" if descending else " AND n.name > :after"
+    order = ORDERS[sort].format("DESC" if descending else "ASC")
     rows = conn.execute(
-        f"SELECT {COLUMNS} FROM nodes n WHERE n.parent_id = :parent AND n.name > :after"
-        f" AND {permissions.READABLE} ORDER BY n.name LIMIT :limit OFFSET :offset",
+        f"SELECT {COLUMNS} FROM nodes n WHERE n.parent_id = :parent{where}"
+        f" AND {permissions.READABLE} ORDER BY {order} LIMIT :limit OFFSET :offset",
         {"parent": parent.id, "reader": reader, "limit": limit, "offset": offset,
-         "after": after or ""},
+         "after": after},
     ).fetchall()
     return [_node(row) for row in rows]
 

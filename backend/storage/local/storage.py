@@ -29,7 +29,7 @@ from backend.storage.accounts import EVERYONE, Directory
 from backend.storage.checksums import PartDigest
 from backend.storage.base import (AVU, COLLECTION, DATAOBJECT, DEFAULT_CHUNK_SIZE, AccessLevel,
                                   Info, Page, Storage, Ticket, check_offset,
-                                  non_negative, read_arguments)
+                                  non_negative, read_arguments, sort_arguments)
 from backend.storage.local import metadata, nodes, permissions
 from backend.storage.local import search as local_search
 from backend.storage.local.acls import LocalAclManager
@@ -103,13 +103,16 @@ class LocalStorage(Storage):
         return node.info()
 
     @translate_errors
-    def list(self, path: str, *, offset: int = 0, limit: int = 100, after: str | None = None) -> Page:
+    def list(self, path: str, *, offset: int = 0, limit: int = 100, after: str | None = None,
+             sort: str = "name", descending: bool = False) -> Page:
         offset = non_negative("offset", offset)
         limit = non_negative("limit", limit, positive=True)
+        sort, descending = sort_arguments(sort, descending, after)
         conn = self._catalog.connection()
         node, reader = self._listable(conn, path)
         # One row more than asked tells whether another page exists, without a COUNT.
-        rows = nodes.children(conn, node, reader, offset=offset, limit=limit + 1, after=after)
+        rows = nodes.children(conn, node, reader, offset=offset, limit=limit + 1, after=after,
+                              sort=sort, descending=descending)
         return Page(items=[row.info() for row in rows[:limit]], offset=offset, limit=limit,
                     has_more=len(rows) > limit)
 

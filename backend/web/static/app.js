@@ -3,6 +3,7 @@
 // A later page is one module in views/ with a render(main, route) function, and a line in ROUTES.
 
 import * as api from "./api.js";
+import { addProjectPages } from "./project_pages.js";
 import * as signin from "./views/signin.js";
 import * as data from "./views/data.js";
 import * as sessions from "./views/sessions.js";
@@ -11,13 +12,20 @@ import * as workflows from "./views/workflows.js";
 import * as jobs from "./views/jobs.js";
 import * as job from "./views/job.js";
 import * as item from "./views/item.js";
+import * as search from "./views/search.js";
+import * as admin from "./views/admin.js";
+import * as lineage from "./views/lineage.js";
 
-const ROUTES = { signin, data, sessions, password, item, workflows, jobs, job };
+const ROUTES = { signin, data, sessions, password, item, workflows, jobs, job, search, admin, lineage };
 const PUBLIC = new Set(["signin"]);
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
 const messageBox = document.getElementById("message");
+// The community project's pages (project_pages.js), added to ROUTES and the navigation; routing
+// waits for them. If they cannot be listed, the first view says so and the core's views work.
+const projectPages = addProjectPages(ROUTES, nav, document.getElementById("who"))
+  .catch((error) => { carried = [error.message, "error"]; });
 
 // One message line for the whole page: the API's error messages and confirmations.
 export function say(text, kind = "error") {
@@ -47,16 +55,17 @@ export function go(hash, message = "", kind = "error") {
 
 // "#/data/tempZone/home/alice?offset=50" -> {name: "data", rest: "/tempZone/home/alice", query}
 function parse(hash) {
-  const [path, search = ""] = hash.replace(/^#\/?/, "").split("?");
+  const [path, queryString = ""] = hash.replace(/^#\/?/, "").split("?");
   const [name, ...rest] = path.split("/");
   return {
     name: name || "data",
     rest: rest.length ? "/" + rest.map(decodeURIComponent).join("/") : "",
-    query: new URLSearchParams(search),
+    query: new URLSearchParams(queryString),
   };
 }
 
 async function route() {
+  await projectPages;
   const message = carried || [""];
   carried = null;
   say(...message);
@@ -64,6 +73,8 @@ async function route() {
   const view = ROUTES[current.name];
   const signedIn = Boolean(api.token());
   nav.hidden = !signedIn;
+  // Administration is for admins (the API refuses everyone else): hidden, not just disabled.
+  document.getElementById("nav-admin").hidden = !(signedIn && api.user()?.is_admin);
   document.getElementById("who").textContent = signedIn ? api.user()?.username ?? "" : "";
   if (!view) {
     say(`There is no page “${current.name}”.`);

@@ -32,3 +32,27 @@ export function formatDate(iso) {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
 }
+
+// A modal question in a <dialog> (modal, Escape closes it, focus kept inside); resolves to
+// true when confirmed, false for Cancel or Escape. `content` may hold fields, read by the
+// caller after a yes. The confirming button comes first, so that Enter in a field presses it.
+let asked = 0;
+export function ask(title, content, confirmLabel, { danger = false } = {}) {
+  return new Promise((resolve) => {
+    const titleId = `ask-title-${++asked}`;
+    const dialog = el("dialog", { class: "ask", "aria-labelledby": titleId },
+      el("form", { method: "dialog" },
+        el("h2", { id: titleId, text: title }), content,
+        el("p", { class: "buttons" },
+          el("button", { type: "submit", value: "confirm", class: danger ? "danger" : null,
+                         text: confirmLabel }),
+          el("button", { type: "submit", value: "cancel", class: "secondary", text: "Cancel" }))));
+    dialog.addEventListener("close", () => {
+      const yes = dialog.returnValue === "confirm";
+      dialog.remove();
+      resolve(yes);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}

@@ -1,19 +1,32 @@
-// The data browser's first cut: a collection listed page by page (GET /api/data/<path>),
-// breadcrumbs, a collection opened by its link, a file downloaded by its button; the
-// actions (upload, new collection, rename/move, delete, details with metadata) come from
-// upload.js, actions.js and item.js.
+// The data browser: a collection listed page by page (GET /api/data/<path>), sorted by the
+// API across pages (?sort=name|size|modified&order=asc|desc, kept in the page's URL),
+// breadcrumbs, a collection opened by its link, a file downloaded by its button, a
+// collection downloaded as a zip; the actions (upload by pickers or by dropping files and
+// folders on the listing, new collection, rename/move, copy, delete, details with metadata,
+// permissions and share links) come from upload.js, actions.js and item.js.
 
 import * as api from "../api.js";
 import { el, formatDate, formatSize } from "../dom.js";
-import { failed, go, say } from "../app.js";
+import { failed, go } from "../app.js";
 import * as actions from "./actions.js";
-import { uploadPanel } from "./upload.js";
+import { downloadArchive, downloadFile } from "./downloads.js";
+import { droppable, uploadPanel } from "./upload.js";
 
 export const PAGE_SIZE = 50;
+const SORTS = { name: "Name", size: "Size", modified: "Modified" };
+const ORDERS = { asc: "Ascending", desc: "Descending" };
 
-function link(path, offset = 0) {
+// The listing's URL: path, then the page and the order when they are not the defaults.
+function link(path, offset = 0, sort = "name", order = "asc") {
   const hash = "#/data" + path.split("/").map(encodeURIComponent).join("/");
-  return offset ? `${hash}?offset=${offset}` : hash;
+  const query = new URLSearchParams();
+  if (sort !== "name" || order !== "asc") {
+    query.set("sort", sort);
+    query.set("order", order);
+  }
+  if (offset) query.set("offset", offset);
+  const text = query.toString();
+  return text ? `${hash}?${text}` : hash;
 }
 
 function breadcrumbs(path) {
@@ -27,24 +40,32 @@ function breadcrumbs(path) {
   return el("nav", { class: "breadcrumbs", "aria-label": "Breadcrumbs" }, el("ol", {}, items));
 }
 
-// The download needs the bearer token, which a plain link cannot send: the file is
-// fetched, then handed to the browser as a blob. Fine for this first cut; large files
-// will want a short-lived ticket link instead (the data API's tickets), so that the
-// browser streams them to disk.
-async function download(item) {
-  try {
-    const response = await api.call("GET", api.dataUrl(item.path) + "?download=true", { raw: true });
-    const blob = await response.blob();
-    const url = URL.createObjectURL(blob);
-    const anchor = el("a", { href: url, download: item.name, hidden: true });
-    document.body.append(anchor);
-    anchor.click();
-    anchor.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
-    say(`${item.name} downloaded.`, "info");
-  } catch (error) {
-    failed(error);
-  }
+const download = downloadFile;
+
+// The order of the listing: two labelled lists and a button that opens the first page in
+// that order (no navigation on change: a keyboard user moving through a list stays put).
+function sortForm(path, sort, order) {
+  const choose = (id, label, options, value) => {
+    const select = el("select", { id, name: id },
+      Object.entries(options).map(([key, text]) => el("option", { value: key, selected: key === value, text })));
+    return [select, el("span", { class: "field" }, el("label", { for: id, text: label }), select)];
+  };
+  const [by, byField] = choose("sort-by", "Sort by", SORTS, sort);
+  const [direction, directionField] = choose("sort-order", "Order", ORDERS, order);
+  return el("form", { class: "inline sort", "aria-label": "Sort the listing",
+                      onsubmit: (event) => { event.preventDefault(); go(link(path, 0, by.value, direction.value)); } },
+    byField, directionField, el("button", { type: "submit", class: "secondary", text: "Sort" }));
+}
+
+// A column header that sorts by its column: ascending first, a second click reverses it.
+function sortHeader(path, key, sort, order) {
+  const current = key === sort;
+  const next = current && order === "asc" ? "desc" : "asc";
+  return el("th", { scope: "col", "aria-sort": current ? (order === "asc" ? "ascending" : "descending") : null },
+    // The arrow is for the eye; aria-sort says the same to a screen reader.
+    el("a", { href: link(path, 0, key, next), class: "sort-link",
+              title: `Sort by ${SORTS[key].toLowerCase()}, ${ORDERS[next].toLowerCase()}` },
+      SORTS[key], current ? el("span", { "aria-hidden": "true", text: order === "asc" ? " ▲" : " ▼" }) : null));
 }
 
 function newCollectionForm(path, refresh) {
@@ -60,7 +81,14 @@ function newCollectionForm(path, refresh) {
 export async function render(main, route) {
   const path = route.rest || api.user()?.home;
   const offset = Math.max(0, Number.parseInt(route.query.get("offset") || "0", 10) || 0);
+  // Unknown values go to the API as they are: its 400 message is shown.
+  const sort = route.query.get("sort") || "name";
+  const order = route.query.get("order") || "asc";
   const query = new URLSearchParams({ offset, limit: PAGE_SIZE, detailed: "true", count: "true" });
+  if (sort !== "name" || order !== "asc") {
+    query.set("sort", sort);
+    query.set("order", order);
+  }
   const page = await api.call("GET", `${api.dataUrl(path)}?${query}`);
   // After a change: the same page again, with the change's message.
   const refresh = (message) => go(location.hash, message || "", "info");
@@ -79,10 +107,16 @@ export async function render(main, route) {
     el("td", { "data-label": "Actions", class: "actions" },
       el("a", { href: "#/item" + item.path.split("/").map(encodeURIComponent).join("/"),
                 class: "button small", text: "Details", "aria-label": `Details of ${item.name}` }),
-      // Named "Rename"/"Delete" (the row says which entry; the title repeats it), so that
-      // the entry's own button stays the only one named by its file name.
+      // Named "Rename"/"Copy"/"Delete" (the row says which entry; the title repeats it), so
+      // that the entry's own button stays the only one named by its file name.
       el("button", { type: "button", class: "small", text: "Rename", title: `Rename ${item.name}`,
                      onclick: () => actions.rename(item, refresh) }),
+      el("button", { type: "button", class: "small", text: "Copy", title: `Copy ${item.name}`,
+                     onclick: () => actions.copy(item, refresh) }),
+      item.type === "collection"
+        ? el("button", { type: "button", class: "small", text: "Zip", title: `Download ${item.name} as a zip`,
+                         "aria-label": `Download ${item.name} as a zip`, onclick: () => downloadArchive(item) })
+        : null,
       el("button", { type: "button", class: "small danger", text: "Delete", title: `Delete ${item.name}`,
                      onclick: () => actions.remove(item, refresh) }))));
   const first = page.items.length ? offset + 1 : 0;
@@ -90,23 +124,33 @@ export async function render(main, route) {
   const position = el("p", { class: "position", "aria-live": "polite",
                              text: `Entries ${first}–${last} of ${page.count}` });
   const previous = offset > 0
-    ? el("a", { class: "button", href: link(path, Math.max(0, offset - PAGE_SIZE)), rel: "prev", text: "Previous page" })
+    ? el("a", { class: "button", href: link(path, Math.max(0, offset - PAGE_SIZE), sort, order), rel: "prev",
+                text: "Previous page" })
     : null;
   const next = page.has_more
-    ? el("a", { class: "button", href: link(path, offset + PAGE_SIZE), rel: "next", text: "Next page" })
+    ? el("a", { class: "button", href: link(path, offset + PAGE_SIZE, sort, order), rel: "next", text: "Next page" })
     : null;
   const names = path.split("/").filter(Boolean);
-  main.append(
-    breadcrumbs(path),
-    el("h1", { text: names[names.length - 1] || "/" }),
-    newCollectionForm(path, refresh),
-    uploadPanel(path, () => refresh("Uploads finished.")),
+  const title = names[names.length - 1] || "/";
+  const listing = el("div", { class: "drop-zone" },
     page.items.length
       ? el("table", { class: "list listing" },
           el("caption", { class: "visually-hidden", text: `Contents of ${path}` }),
-          el("thead", {}, el("tr", {}, ["Name", "Size", "Modified", "Actions"]
-            .map((name) => el("th", { scope: "col", text: name })))),
+          el("thead", {}, el("tr", {}, sortHeader(path, "name", sort, order), sortHeader(path, "size", sort, order),
+            sortHeader(path, "modified", sort, order), el("th", { scope: "col", text: "Actions" }))),
           el("tbody", {}, rows))
-      : el("p", { class: "empty", text: "This collection is empty." }),
+      : el("p", { class: "empty", text: "This collection is empty. Drop files here to upload them." }));
+  droppable(listing, path, failed);
+  main.append(
+    breadcrumbs(path),
+    el("h1", { text: title }),
+    el("div", { class: "toolbar" },
+      newCollectionForm(path, refresh),
+      el("button", { type: "button", class: "secondary", text: "Download as zip",
+                     "aria-label": `Download ${title} as a zip`,
+                     onclick: () => downloadArchive({ path, name: title }) })),
+    uploadPanel(path, (message) => refresh(message)),
+    sortForm(path, sort, order),
+    listing,
     el("nav", { class: "pages", "aria-label": "Pages" }, previous, position, next));
 }

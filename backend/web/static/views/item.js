@@ -1,10 +1,14 @@
 // The detailed view of a file or collection (#/item/<path>): its info (GET /api/data/<path>
-// ?stat=true: size, checksum, owner, dates) and its metadata editor (AVUs at /api/metadata/<path>:
-// list, add with POST, remove with DELETE ?attribute&value&unit).
+// ?stat=true: size, checksum, owner, dates), a download (the file, or the collection as a
+// zip), its metadata editor (AVUs at /api/metadata/<path>: list, add with POST, remove with
+// DELETE ?attribute&value&unit), its permissions (permissions.js) and share links (share.js).
 
 import * as api from "../api.js";
 import { el, formatDate, formatSize } from "../dom.js";
 import { failed, say } from "../app.js";
+import { downloadArchive, downloadFile } from "./downloads.js";
+import { permissionsPanel } from "./permissions.js";
+import { sharePanel } from "./share.js";
 
 function metadataUrl(path) {
   return "/api/metadata" + path.split("/").map(encodeURIComponent).join("/");
@@ -97,9 +101,21 @@ export async function render(main, route) {
   const parent = path.replace(/\/[^/]*$/, "") || "/";
   const editor = metadataEditor(path);
   editor.show(listing);
+  const [permissions, share] = await Promise.all([permissionsPanel(path), sharePanel(path)]);
+  const collection = info.type === "collection";
   main.append(
     el("p", {}, el("a", { href: dataLink(parent), text: `Back to ${parent}` })),
     el("h1", { text: info.name }),
     facts(info),
-    editor.node);
+    el("p", { class: "buttons" },
+      collection
+        ? el("button", { type: "button", text: "Download as zip", onclick: () => downloadArchive(info) })
+        : el("button", { type: "button", text: `Download ${info.name}`, onclick: () => downloadFile(info) }),
+      collection ? el("a", { class: "button secondary", href: dataLink(path), text: "Open the collection" }) : null),
+    // Its provenance graph (views/lineage.js): where it came from, what was made from it.
+    el("p", {}, el("a", { class: "button", id: "item-lineage", text: "Lineage",
+                          href: "#/lineage" + path.split("/").map(encodeURIComponent).join("/") })),
+    editor.node,
+    permissions,
+    share);
 }

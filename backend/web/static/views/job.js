@@ -85,10 +85,10 @@ async function resultsSection(job) {
   const paths = resultPaths(results);
   return el("section", { "aria-labelledby": "results-heading", id: "job-results" },
     el("h2", { id: "results-heading", text: "Results" }),
-    // Each file links to its collection in the data browser, where it is listed (the
-    // browser's own view of one file's path is a download only).
+    // Each file links to its detailed view in the data browser (#/item/<path>: its facts,
+    // download, metadata, permissions, share links).
     paths.length ? el("ul", {}, paths.map(([port, path]) => el("li", {}, `${port}: `,
-      el("a", { href: dataLink(path.slice(0, path.lastIndexOf("/")) || "/"), title: path,
+      el("a", { href: "#/item" + path.split("/").map(encodeURIComponent).join("/"), title: path,
                 text: path.split("/").pop() }))))
       : el("p", { class: "empty", text: "The job stored no file." }));
 }
@@ -152,8 +152,24 @@ export async function render(main, route) {
     el("h1", { text: `Job ${job.workflow.name} ${job.workflow.version}` }), actions, live, extra);
   draw();
 
+  // The job's end, whether the page saw it happen or opened after it: its message, the
+  // logs, results and provenance.
+  async function ended() {
+    dialog?.remove();
+    dialog = null;
+    actions.replaceChildren();
+    draw();
+    say(job.status === "failed" ? `The job failed: ${job.message}` : `The job is ${job.status}.`,
+        job.status === "successful" ? "info" : "error");
+    try {
+      await drawFinished();
+    } catch (error) {
+      failed(error);
+    }
+  }
+
   if (FINISHED.has(job.status)) {
-    await drawFinished();
+    await ended();
     return;
   }
   // Poll while this page is the one shown; the first error ends the polling with its message.
@@ -168,17 +184,7 @@ export async function render(main, route) {
     if (location.hash !== hash || !main.contains(live)) return;
     draw();
     if (FINISHED.has(job.status)) {
-      dialog?.remove();
-      dialog = null;
-      actions.replaceChildren();
-      draw();
-      say(job.status === "failed" ? `The job failed: ${job.message}` : `The job is ${job.status}.`,
-          job.status === "successful" ? "info" : "error");
-      try {
-        await drawFinished();
-      } catch (error) {
-        failed(error);
-      }
+      await ended();
       return;
     }
     setTimeout(poll, POLL_MS);

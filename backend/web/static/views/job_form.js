@@ -1,9 +1,34 @@
 // The controls of a job's inputs, made from the registry's input types (CWL types with the
 // document's URIs taken out): File and Directory a storage path (prefilled with the user's
-// home), File[] several paths one per line, int/long/float/double number fields, boolean a
+// home, or chosen in a dialog listing storage), File[] several paths one per line, int/long/float/double number fields, boolean a
 // checkbox, enum a select, string and anything else a text field.
 
 import { el } from "../dom.js";
+import { choosePaths } from "./storage_picker.js";
+
+// Where the picker opens: the collection of the path typed so far (or of its last line).
+function startOf(text, home) {
+  const last = text.trim().split("\n").pop().trim();
+  if (!last.startsWith("/")) return home;
+  return last.endsWith("/") ? last.replace(/\/+$/, "") || "/" : last.slice(0, last.lastIndexOf("/")) || "/";
+}
+
+function chooseButton(name, control, kind, home, multiple) {
+  return el("button", { type: "button", class: "secondary small", text: "Choose…",
+                        "aria-label": `Choose ${name} in storage`,
+                        onclick: async () => {
+                          const paths = await choosePaths({ start: startOf(control.value, home), kind, multiple,
+                                                            title: `Choose ${name}` });
+                          if (!paths.length) return;
+                          if (!multiple) control.value = paths[0];
+                          else {
+                            const kept = control.value.split("\n").map((line) => line.trim())
+                              .filter((line) => line && line !== `${home}/`);
+                            control.value = [...kept, ...paths].join("\n");
+                          }
+                          control.focus();
+                        } });
+}
 
 function plain(type) {
   // ["null", T] (optional) -> T; anything else unchanged.
@@ -42,6 +67,7 @@ export function inputField(name, spec, preset, home) {
     read = () => (control.value.trim() && control.value.trim() !== `${home}/`
       ? { class: type.kind, path: control.value.trim() } : undefined);
     return { name, node: el("div", { class: "field" }, label, control,
+                             chooseButton(name, control, type.kind, home, false),
                              hint(`${type.kind}: a path in storage`)), read };
   }
   if (type.kind === "array" && (type.items === "File" || type.items === "Directory")) {
@@ -54,6 +80,7 @@ export function inputField(name, spec, preset, home) {
       return paths.length ? paths.map((path) => ({ class: type.items, path })) : undefined;
     };
     return { name, node: el("div", { class: "field" }, label, control,
+                             chooseButton(name, control, type.items, home, type.items === "File"),
                              hint(`${type.items}[]: paths in storage, one per line`)), read };
   }
   if (type.kind === "boolean") {

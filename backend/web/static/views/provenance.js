@@ -1,4 +1,5 @@
-// A finished job's provenance on its page: the PROV picture (GET /api/jobs/<id>/prov?f=svg,
+// A finished job's provenance on its page: the interactive graph (views/lineage.js: expand any
+// node, follow a file or a job), the whole PROV picture (GET /api/jobs/<id>/prov?f=svg,
 // fetched with the token and shown from a blob: URL, which the page's policy allows) and
 // downloads of every served format, the RO-Crate, the CWLProv bag and the STAC Collection
 // (fetched with the token, handed to the browser as a blob: a plain link cannot send it).
@@ -6,6 +7,7 @@
 import * as api from "../api.js";
 import { el } from "../dom.js";
 import { failed, say } from "../app.js";
+import { provenanceGraph } from "./lineage.js";
 
 function downloads(id) {
   const base = `/api/jobs/${encodeURIComponent(id)}`;
@@ -61,9 +63,23 @@ function picture(id) {
   return figure;
 }
 
+// The job's graph, loaded at once; a job without provenance (dismissed before it ran) says so
+// in its place, without covering the page's message about the job.
+function interactive(id) {
+  const graph = provenanceGraph({ job: id }, { headingLevel: "h3" });
+  graph.load().catch((error) => {
+    if (error instanceof api.ApiError && error.status === 404) {
+      graph.node.replaceChildren(el("p", { class: "empty", text: error.message }));
+    } else failed(error);
+  });
+  return graph.node;
+}
+
 export function provenanceSection(job) {
   return el("section", { "aria-labelledby": "prov-heading", id: "job-provenance" },
     el("h2", { id: "prov-heading", text: "Provenance" }),
+    interactive(job.id),
+    el("h3", { text: "The whole PROV document" }),
     picture(job.id),
     el("h3", { text: "Downloads" }),
     el("ul", { class: "downloads" }, downloads(job.id).map(([label, path, filename]) => {

@@ -2,8 +2,11 @@
 // browser (POST /api/workflows), and one version's page (GET /api/workflows/<name>/<version>)
 // with its steps and ports and the form that submits a job (POST /api/jobs).
 //
-// The registry offers no picture of a workflow: the page lists the steps in the order they
-// run (the registry's summary) and the workflow's ports, with the step producing each output.
+// A workflow's picture (GET /api/workflows/<name>/<version>/picture: cwltool's drawing laid out
+// by Graphviz, an SVG fetched with the token and shown from a blob: URL as an <img>, which runs
+// nothing); its text alternative names the inputs, steps and outputs, and the page lists the
+// steps in the order they run (the registry's summary) and the ports, with the step producing
+// each output.
 
 import * as api from "../api.js";
 import { el, formatDate } from "../dom.js";
@@ -113,6 +116,28 @@ function submitForm(wf) {
   return form;
 }
 
+function workflowPicture(wf) {
+  const figure = el("figure", { class: "workflow-picture", id: "workflow-picture", "aria-busy": "true" },
+    el("figcaption", { text: "The workflow's steps (drawn by cwltool and Graphviz)" }));
+  const alt = `Workflow ${wf.name} ${wf.version}: inputs ${(wf.inputs || []).join(", ") || "none"}; ` +
+              `steps ${(wf.steps || []).join(" then ") || "none"}; outputs ${(wf.outputs || []).join(", ") || "none"}`;
+  api.call("GET", `/api/workflows/${encodeURIComponent(wf.name)}/${encodeURIComponent(wf.version)}/picture`, { raw: true })
+    .then((response) => response.blob())
+    .then((blob) => {
+      const url = URL.createObjectURL(blob);
+      const image = el("img", { src: url, alt });
+      // The URL lives as long as the image is shown; the next page's images are new URLs.
+      image.addEventListener("load", () => setTimeout(() => URL.revokeObjectURL(url), 0), { once: true });
+      figure.prepend(image);
+    })
+    .catch((error) => {
+      figure.prepend(el("p", { class: "empty", text: `No picture: ${error.message}` }));
+      failed(error);
+    })
+    .finally(() => figure.removeAttribute("aria-busy"));
+  return figure;
+}
+
 async function one(main, name, version) {
   const wf = await api.call("GET", `/api/workflows/${encodeURIComponent(name)}/${encodeURIComponent(version)}`);
   const specs = wf.input_types || {};
@@ -124,6 +149,7 @@ async function one(main, name, version) {
     el("h1", { text: `${wf.name} ${wf.version}` }),
     el("p", { class: "muted", text: `${wf.class || "Workflow"}, CWL ${wf.cwl_version || "?"}, ` +
                                     `registered by ${wf.owner} ${formatDate(wf.created)}` }),
+    wf.class === "Workflow" ? workflowPicture(wf) : null,
     el("section", { "aria-labelledby": "steps-heading" },
       el("h2", { id: "steps-heading", text: "Steps, in the order they run" }),
       (wf.steps || []).length
