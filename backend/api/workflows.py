@@ -137,7 +137,8 @@ class WorkflowPicture(Resource):
                parameters=[NAME, VERSION],
                responses={200: {"description": "the picture", "content": {"image/svg+xml": {}}},
                           404: "no such workflow, or a single tool (no steps to draw)",
-                          422: "cwltool or Graphviz could not draw it in time"},
+                          422: "cwltool or Graphviz could not draw it in time",
+                          503: "Graphviz is not installed on the server"},
                description="cwltool's drawing of the workflow (as `cwltool --print-dot`), laid "
                            "out by Graphviz; visible to whoever may see the workflow.")
     @login_required()

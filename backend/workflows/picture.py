@@ -4,7 +4,7 @@ prints: inputs, steps and outputs, cwlviewer's style) laid out by Graphviz's `do
 Nothing here is hand-drawn: cwltool loads the document and writes the Graphviz graph,
 Graphviz lays it out. Both are bounded: cwltool loads the registered text (already validated
 and self-contained at registration) in a forked child, with validation's fetcher that reads
-nothing but that text, killed after the workflow time limit (validation._in_child); `dot`
+nothing but that text, killed after the workflow time limit (validation.in_child); `dot`
 runs with the same time limit. A picture is kept per document checksum in this process (a
 version's document changes only through an update, which changes its checksum).
 """
@@ -16,7 +16,7 @@ import shutil
 import subprocess
 from collections import OrderedDict
 
-from backend.errors import NotFound, Unprocessable
+from backend.errors import NotFound, ServiceUnavailable, Unprocessable
 from backend.workflows import validation
 from backend.workflows.documents import Limits
 
@@ -31,7 +31,7 @@ def picture(text: str, checksum: str, limits: Limits) -> bytes:
     if checksum in _CACHE:
         _CACHE.move_to_end(checksum)
         return _CACHE[checksum]
-    outcome, value = validation._in_child(text, limits, _dot_answer)
+    outcome, value = validation.in_child(text, limits, _dot_answer)
     if outcome == "tool":
         raise NotFound(value)
     if outcome != "valid":
@@ -58,9 +58,9 @@ def _dot(text: str) -> tuple[str, str]:
     from cwltool.load_tool import fetch_document, make_tool, resolve_and_validate_document
     from cwltool.workflow import default_make_tool
 
-    validation._quiet_cwltool()
+    validation.quiet_cwltool()
     loading = LoadingContext({"do_update": False, "construct_tool_object": default_make_tool,
-                              "fetcher_constructor": validation._only_fetcher(text)})
+                              "fetcher_constructor": validation.only_fetcher(text)})
     context, document, uri = fetch_document(validation.DOCUMENT_URI, loading)
     loading, uri = resolve_and_validate_document(context, document, uri)
     tool = make_tool(uri, loading)
@@ -79,7 +79,7 @@ def _dot(text: str) -> tuple[str, str]:
 
 def _layout(source: str, timeout: float) -> bytes:
     if shutil.which("dot") is None:
-        raise Unprocessable("workflow pictures need Graphviz's dot program on the server")
+        raise ServiceUnavailable("workflow pictures need Graphviz's dot program on the server")
     try:
         done = subprocess.run(["dot", "-Tsvg"], input=source.encode(), capture_output=True,
                               timeout=timeout, check=False)

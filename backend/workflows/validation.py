@@ -33,13 +33,13 @@ CURRENT_VERSION = "v1.2"
 DOCUMENT_PATH = re.compile("[^\\s'\"]*/" + re.escape(DOCUMENT_NAME))
 
 
-def _quiet_cwltool() -> None:
+def quiet_cwltool() -> None:
     # cwltool logs "Resolved ... to file:///..." at INFO for every document.
     for name in ("cwltool", "salad"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def _only_fetcher(text: str):
+def only_fetcher(text: str):
     """A schema-salad fetcher that knows the submitted text and refuses everything else."""
     from schema_salad.exceptions import ValidationException
     from schema_salad.fetcher import Fetcher
@@ -76,15 +76,15 @@ def validate(text: str, limits: Limits | None = None) -> dict:
     from cwltool import context, load_tool, process  # noqa: F401
     from schema_salad import fetcher  # noqa: F401
 
-    _quiet_cwltool()  # after the import: cwltool sets its logger up when imported
+    quiet_cwltool()  # after the import: cwltool sets its logger up when imported
     process.get_schema(CURRENT_VERSION)
-    outcome, value = _in_child(text, limits)
+    outcome, value = in_child(text, limits)
     if outcome != "valid":
         raise Unprocessable(value)
     return {**value, "checksum": "sha256:" + hashlib.sha256(text.encode()).hexdigest()}
 
 
-def _in_child(text: str, limits: Limits, answer=None) -> tuple[str, object]:
+def in_child(text: str, limits: Limits, answer=None) -> tuple[str, object]:
     """The verdict of a forked child (`answer(text, limits)`, by default validation's), which
     is killed once `limits.timeout` seconds pass.
     Fork, not spawn: the child starts at once, with cwltool imported and its schema loaded.
@@ -131,7 +131,7 @@ def _cwltool(text: str) -> dict:
     from cwltool.context import LoadingContext
     from cwltool.load_tool import fetch_document, resolve_and_validate_document
 
-    loading = LoadingContext({"do_update": False, "fetcher_constructor": _only_fetcher(text)})
+    loading = LoadingContext({"do_update": False, "fetcher_constructor": only_fetcher(text)})
     context, document, uri = fetch_document(DOCUMENT_URI, loading)
     context, uri = resolve_and_validate_document(context, document, uri)
     process = context.loader.idx.get(uri) if context.loader else None
