@@ -111,10 +111,10 @@ export async function render(main, route) {
       collection
         ? el("button", { type: "button", text: "Download as zip", onclick: () => downloadArchive(info) })
         : el("button", { type: "button", text: `Download ${info.name}`, onclick: () => downloadFile(info) }),
-      collection ? el("a", { class: "button secondary", href: dataLink(path), text: "Open the collection" }) : null),
-    // Its provenance graph (views/lineage.js): where it came from, what was made from it.
-    el("p", {}, el("a", { class: "button", id: "item-lineage", text: "Lineage",
-                          href: "#/lineage" + path.split("/").map(encodeURIComponent).join("/") })),
+      collection ? el("a", { class: "button secondary", href: dataLink(path), text: "Open the collection" }) : null,
+      // Its provenance graph (views/lineage.js): where it came from, what was made from it.
+      el("a", { class: "button secondary", id: "item-lineage", text: "Lineage",
+                href: "#/lineage" + path.split("/").map(encodeURIComponent).join("/") })),
     editor.node,
     permissions,
     share);
