@@ -59,8 +59,9 @@ ZONE, ADMIN, PASSWORD = "tempZone", "rods", "rods"
 HOST = "localhost"  # as a stock iRODS installation's environment names it; the server listens on 127.0.0.1
 
 # What the project does not model: the only grounds for an exclusion (a reason starts with one).
+# "client race": a race inside python-irodsclient itself, which no server can avoid or cause.
 EXCLUSION_CATEGORIES = ("resources", "rules", "specific queries", "genquery2", "zones", "quotas",
-                        "hard-coded host", "server-side files")
+                        "hard-coded host", "server-side files", "client race")
 
 # The slowest test today (query_test's test_paging_get_batches_and_check_paging__166) takes ~60 s
 # because every GenQuery page scans the catalog; the slowest module (query) ~110 s.
